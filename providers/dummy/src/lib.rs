@@ -1,1 +1,46 @@
-//! placeholder
+//! Strato's reference provider: Juju's `provider/dummy`, persistent.
+//!
+//! It behaves like Juju's in-memory dummy provider (instance ids, addresses
+//! and hardware from constraints, zones zone1..zone4 with zone2
+//! unavailable, both firewall modes, networking, tagging, upgrade steps and
+//! the `broken` attribute), but returns errors where Juju's panics, and
+//! keeps each model's state as JSON in the granted state directory so a
+//! second process sees the same instances. It exports every optional
+//! interface of `juju:environs@0.1.0`.
+
+mod config;
+mod environ;
+mod firewall;
+mod instances;
+mod lxd;
+mod networking;
+mod provider;
+mod state;
+mod storage;
+mod tags;
+mod upgrader;
+mod zones;
+
+pub use provider::DummyProvider;
+
+strato_guest::export_provider!(DummyProvider with
+    firewaller,
+    instance_firewaller,
+    networking,
+    instance_tagger,
+    upgrader,
+    lxd_profiler,
+    default_constraints_checker,
+    availability_zones,
+    cloud_detector,
+    cloud_region_detector,
+    cloud_finalizer,
+    credentials_register,
+    request_finalize_credential,
+    model_config_upgrader,
+    provider_schema,
+    volume_source,
+);
+
+#[cfg(test)]
+mod lifecycle_tests;
