@@ -1,0 +1,214 @@
+//! Runtime settings and the host-side part of `config.Validator`.
+//!
+//! Juju validates the core keys of a model configuration (`name`, `type`,
+//! `uuid` and the immutable ones) in `config.New` / `config.Validate` before
+//! any provider sees it. Strato does the same on the host, so a provider's
+//! `validate` only checks its own keys and every provider rejects a changed
+//! `firewall-mode` with the same message.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::types::{Attrs, Value};
+
+/// How the runtime compiles, caches and limits provider components.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Directory for precompiled artifacts; `None` = no disk cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Wall-clock deadline of every guest call (default 30 s).
+    pub call_timeout: Duration,
+    /// Bytes of linear memory one instance may use (default 256 MiB).
+    pub memory_limit: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            cache_dir: None,
+            call_timeout: Duration::from_secs(30),
+            memory_limit: 256 << 20,
+        }
+    }
+}
+
+/// `config.NameKey`.
+pub const NAME_KEY: &str = "name";
+/// `config.TypeKey`.
+pub const TYPE_KEY: &str = "type";
+/// `config.UUIDKey`.
+pub const UUID_KEY: &str = "uuid";
+/// `config.FirewallModeKey`.
+pub const FIREWALL_MODE_KEY: &str = "firewall-mode";
+
+/// Keys that may not change once a model exists (Juju's `immutableAttributes`
+/// as far as the environs contract is concerned).
+pub const IMMUTABLE_KEYS: [&str; 4] = [NAME_KEY, TYPE_KEY, UUID_KEY, FIREWALL_MODE_KEY];
+
+/// Looks up `key` in `attrs` (the first occurrence wins, as when the list was
+/// built from a map).
+pub fn attr<'a>(attrs: &'a Attrs, key: &str) -> Option<&'a Value> {
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// Checks the core keys of `cfg` and, with `old`, that no immutable key
+/// changed. Messages follow Juju's `config` package.
+pub fn validate_core(cfg: &Attrs, old: Option<&Attrs>) -> Result<()> {
+    for key in [NAME_KEY, TYPE_KEY] {
+        match attr(cfg, key) {
+            Some(Value::Text(s)) if !s.is_empty() => {}
+            Some(Value::Text(_)) | None => {
+                return Err(Error::Config(format!("empty {key} in model configuration")));
+            }
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "{key}: expected string, got {}",
+                    go_value(Some(other))
+                )));
+            }
+        }
+    }
+    match attr(cfg, UUID_KEY) {
+        Some(Value::Text(s)) if is_valid_uuid(s) => {}
+        Some(v) => {
+            return Err(Error::Config(format!(
+                "uuid: expected UUID, got {}",
+                go_value(Some(v))
+            )));
+        }
+        None => return Err(Error::Config("empty uuid in model configuration".into())),
+    }
+    if let Some(old) = old {
+        for key in IMMUTABLE_KEYS {
+            let (before, after) = (attr(old, key), attr(cfg, key));
+            if !same_value(before, after) {
+                return Err(Error::Config(format!(
+                    "cannot change {key} from {} to {}",
+                    go_value(before),
+                    go_value(after)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `utils.IsValidUUIDString`: the 8-4-4-4-12 hexadecimal form.
+pub fn is_valid_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => go_value(Some(a)) == go_value(Some(b)),
+        _ => false,
+    }
+}
+
+/// Formats a value the way Go's `%#v` shows it in Juju's messages.
+fn go_value(v: Option<&Value>) -> String {
+    match v {
+        None => "<nil>".into(),
+        Some(Value::Boolean(b)) => b.to_string(),
+        Some(Value::Int(i)) => i.to_string(),
+        Some(Value::Float(f)) => f.to_string(),
+        Some(Value::Text(s)) | Some(Value::Json(s)) => format!("{s:?}"),
+        Some(Value::TextList(l)) => format!("{l:?}"),
+        Some(Value::TextMap(m)) => format!("{m:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID: &str = "deadbeef-0bad-400d-8000-4b1d0d06f00d";
+
+    fn text(k: &str, v: &str) -> (String, Value) {
+        (k.into(), Value::Text(v.into()))
+    }
+
+    fn base() -> Attrs {
+        vec![
+            text("name", "testmodel"),
+            text("type", "dummy"),
+            text("uuid", UUID),
+            text("firewall-mode", "instance"),
+            ("controller".into(), Value::Boolean(true)),
+        ]
+    }
+
+    fn err(cfg: &Attrs, old: Option<&Attrs>) -> String {
+        match validate_core(cfg, old) {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_a_complete_config() {
+        validate_core(&base(), None).unwrap();
+        validate_core(&base(), Some(&base())).unwrap();
+    }
+
+    #[test]
+    fn name_and_type_are_required() {
+        let mut cfg = base();
+        cfg.retain(|(k, _)| k != "name");
+        assert_eq!(err(&cfg, None), "empty name in model configuration");
+        let mut cfg = base();
+        cfg[1] = text("type", "");
+        assert_eq!(err(&cfg, None), "empty type in model configuration");
+        let mut cfg = base();
+        cfg[0] = ("name".into(), Value::Int(3));
+        assert_eq!(err(&cfg, None), "name: expected string, got 3");
+    }
+
+    #[test]
+    fn uuid_must_be_a_uuid() {
+        let mut cfg = base();
+        cfg[2] = text("uuid", "not-a-uuid");
+        assert_eq!(err(&cfg, None), "uuid: expected UUID, got \"not-a-uuid\"");
+        cfg.retain(|(k, _)| k != "uuid");
+        assert_eq!(err(&cfg, None), "empty uuid in model configuration");
+        assert!(is_valid_uuid(UUID));
+        assert!(is_valid_uuid("DEADBEEF-0BAD-400D-8000-4B1D0D06F00D"));
+        assert!(!is_valid_uuid("deadbeef-0bad-400d-8000-4b1d0d06f00"));
+        assert!(!is_valid_uuid("deadbeef0bad-400d-8000-4b1d0d06f00d0"));
+        assert!(!is_valid_uuid("deadbeeg-0bad-400d-8000-4b1d0d06f00d"));
+    }
+
+    #[test]
+    fn immutable_keys_cannot_change() {
+        let old = base();
+        let mut cfg = base();
+        cfg[3] = text("firewall-mode", "global");
+        assert_eq!(
+            err(&cfg, Some(&old)),
+            "cannot change firewall-mode from \"instance\" to \"global\""
+        );
+        let mut cfg = base();
+        cfg[0] = text("name", "other");
+        assert_eq!(
+            err(&cfg, Some(&old)),
+            "cannot change name from \"testmodel\" to \"other\""
+        );
+        let mut cfg = base();
+        cfg.retain(|(k, _)| k != "firewall-mode");
+        assert_eq!(
+            err(&cfg, Some(&old)),
+            "cannot change firewall-mode from \"instance\" to <nil>"
+        );
+        // Mutable keys may change.
+        let mut cfg = base();
+        cfg[4] = ("controller".into(), Value::Boolean(false));
+        validate_core(&cfg, Some(&old)).unwrap();
+    }
+}

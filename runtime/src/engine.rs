@@ -1,0 +1,260 @@
+//! The [`Runtime`]: one wasmtime engine with epoch interruption, its epoch
+//! ticker, the sandbox linker, and the compile caches (in memory per
+//! sha256, on disk across processes).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component as WasmComponent, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings::Indices;
+use crate::cache::ArtifactCache;
+use crate::component::{Component, ComponentInner};
+use crate::config::RuntimeConfig;
+use crate::error::{Error, Result};
+use crate::host;
+use crate::inspect::{ComponentInfo, inspect};
+use crate::store::StoreState;
+
+/// How often the epoch advances: the granularity of call deadlines and of
+/// the yields that keep a spinning guest from hogging an executor thread.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The wasmtime major version compiled in (artifacts are also checked
+/// against the exact version through the engine fingerprint).
+const WASMTIME_MAJOR: &str = "48";
+
+struct RuntimeInner {
+    engine: Engine,
+    linker: Linker<StoreState>,
+    config: RuntimeConfig,
+    disk: Option<ArtifactCache>,
+    loaded: Mutex<HashMap<String, Component>>,
+}
+
+/// Loads provider components: engine, epoch ticker and compile cache.
+///
+/// Cloning is cheap and shares everything.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<RuntimeInner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Creates the engine, starts the epoch ticker and opens the disk cache
+    /// (when `config.cache_dir` is set).
+    pub fn new(config: RuntimeConfig) -> Result<Runtime> {
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true).epoch_interruption(true);
+        let engine = Engine::new(&wasm).map_err(|e| Error::Engine(e.to_string()))?;
+        start_ticker(&engine)?;
+        let mut linker = Linker::new(&engine);
+        host::wasi::add_to_linker(&mut linker)
+            .and_then(|()| host::add_to_linker(&mut linker))
+            .map_err(|e| Error::Engine(format!("cannot build the sandbox linker: {e}")))?;
+        let disk = match &config.cache_dir {
+            Some(dir) => Some(ArtifactCache::open(dir, &engine_id(&engine))?),
+            None => None,
+        };
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner {
+                engine,
+                linker,
+                config,
+                disk,
+                loaded: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The settings the runtime was created with.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.inner.config
+    }
+
+    /// Reads and loads a component file. See [`Runtime::load_bytes`].
+    pub async fn load_file(&self, path: &Path) -> Result<Component> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        self.load_bytes(&bytes).await
+    }
+
+    /// Checks, compiles (or fetches from the caches) and links a component.
+    ///
+    /// Rejects, with [`Error::InvalidComponent`] saying what is wrong: bytes
+    /// that are not WebAssembly, a core module, a component that does not
+    /// export `juju:environs/provider` (another world), and a component that
+    /// imports anything the sandbox does not offer.
+    pub async fn load_bytes(&self, bytes: &[u8]) -> Result<Component> {
+        let info = inspect(bytes)?;
+        let cached = self
+            .inner
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&info.sha256)
+            .map(Component::as_cached);
+        if let Some(component) = cached {
+            return Ok(component);
+        }
+        let (compiled, compile_time) = self.compile(bytes, &info.sha256).await?;
+        let component = self.link(compiled, info, compile_time)?;
+        // One trial instantiation type-checks every export against the
+        // contract now rather than on the first call.
+        drop(component.instantiate(Default::default()).await?);
+        self.inner
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(component.info().sha256.clone(), component.clone());
+        Ok(component)
+    }
+
+    /// Compiled code for `bytes`: from the disk cache when a verified
+    /// artifact exists, else compiled (on a blocking thread) and cached.
+    /// Returns the compile time, `None` when it came from the cache.
+    async fn compile(
+        &self,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<(WasmComponent, Option<Duration>)> {
+        let inner = self.inner.clone();
+        let bytes = bytes.to_vec();
+        let sha256 = sha256.to_string();
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            if let Some(disk) = &inner.disk
+                && let Some(artifact) = disk.load(&sha256)
+            {
+                // SAFETY: `artifact` passed the HMAC check of the cache: it
+                // is a file this runtime serialized itself with this
+                // engine's configuration (the engine id is part of the tag).
+                match unsafe { WasmComponent::deserialize(&inner.engine, &artifact) } {
+                    Ok(c) => return Ok((c, None)),
+                    Err(e) => {
+                        tracing::warn!(target: "strato::cache", error = %e, "cached artifact rejected by wasmtime; recompiling");
+                    }
+                }
+            }
+            let start = Instant::now();
+            let compiled = WasmComponent::new(&inner.engine, &bytes)
+                .map_err(|e| Error::InvalidComponent(format!("failed to compile: {e:#}")))?;
+            let elapsed = start.elapsed();
+            tracing::debug!(target: "strato::runtime", sha256, ?elapsed, "compiled component");
+            if let Some(disk) = &inner.disk {
+                let stored = compiled
+                    .serialize()
+                    .map_err(|e| Error::Cache(e.to_string()))
+                    .and_then(|artifact| disk.store(&sha256, &artifact));
+                if let Err(e) = stored {
+                    tracing::warn!(target: "strato::cache", error = %e, "cannot cache compiled component");
+                }
+            }
+            Ok((compiled, Some(elapsed)))
+        })
+        .await
+        .map_err(|e| Error::Engine(format!("compile task failed: {e}")))?
+    }
+
+    fn link(
+        &self,
+        compiled: WasmComponent,
+        mut info: ComponentInfo,
+        compile_time: Option<Duration>,
+    ) -> Result<Component> {
+        let pre = self.inner.linker.instantiate_pre(&compiled).map_err(|e| {
+            Error::InvalidComponent(format!(
+                "imports something the sandbox does not offer: {e:#}"
+            ))
+        })?;
+        let indices = Indices::new(&pre, &info.wit_version)?;
+        info.from_cache = compile_time.is_none();
+        info.compile_time = compile_time;
+        let label: Arc<str> = Arc::from(&info.sha256[..info.sha256.len().min(12)]);
+        Ok(Component {
+            inner: Arc::new(ComponentInner {
+                engine: self.inner.engine.clone(),
+                pre,
+                indices,
+                info,
+                call_timeout: self.inner.config.call_timeout,
+                memory_limit: self.inner.config.memory_limit,
+                label,
+            }),
+        })
+    }
+}
+
+/// Identifies compiled code: wasmtime version plus a fingerprint of every
+/// engine setting that affects it.
+fn engine_id(engine: &Engine) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    format!("wasmtime{WASMTIME_MAJOR}-{:016x}", hasher.finish())
+}
+
+/// Advances the engine's epoch every tick until the engine is gone.
+fn start_ticker(engine: &Engine) -> Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("strato-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .map_err(|e| Error::Engine(format!("cannot start the epoch ticker: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn loading_garbage_names_the_problem() {
+        let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+        let err = rt.load_bytes(b"garbage!garbage!").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidComponent(_)));
+        assert!(
+            err.to_string().contains("not a WebAssembly binary"),
+            "{err}"
+        );
+        let err = rt
+            .load_file(Path::new("/nonexistent/provider.wasm"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("/nonexistent/provider.wasm"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn disk_cache_round_trips_a_real_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(Config::new().epoch_interruption(true)).unwrap();
+        let cache = ArtifactCache::open(dir.path(), &engine_id(&engine)).unwrap();
+        let compiled = WasmComponent::new(&engine, "(component)").unwrap();
+        cache.store("00", &compiled.serialize().unwrap()).unwrap();
+        let artifact = cache.load("00").unwrap();
+        // SAFETY: verified artifact written by this test's cache.
+        unsafe { WasmComponent::deserialize(&engine, &artifact) }.unwrap();
+        // The engine id is stable for one configuration.
+        assert_eq!(engine_id(&engine), engine_id(&engine));
+    }
+}

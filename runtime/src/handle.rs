@@ -1,0 +1,374 @@
+//! The instance slot behind a [`ProviderHandle`]: one sandboxed instance at
+//! a time, calls serialised through an async mutex, and replacement after a
+//! failure.
+//!
+//! Every guest call runs armed: the store's clock gets the call deadline
+//! (the epoch callback interrupts a spinning guest) and a tokio timeout
+//! covers time spent awaiting the host. If the call traps, times out or
+//! breaks the memory limit, the store is dropped on the spot and the error
+//! names the function; the next call instantiates afresh from the
+//! `InstancePre` (tens of microseconds). Resources the old instance held
+//! are gone with it: an [`Environ`](crate::Environ) re-opens itself from its
+//! stored parameters and latest config the next time it is used.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::MutexGuard;
+use tokio::time::error::Elapsed;
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+use crate::bindings::Guests;
+use crate::component::{Component, Grants};
+use crate::error::{Error, ProviderError, Result};
+use crate::inspect::{ComponentInfo, OptionalInterface};
+use crate::limits::classify;
+use crate::store::{StoreSpec, StoreState, new_store};
+
+/// Arms the store, runs `$body` (a future using `$store` and `$guests`)
+/// under the call timeout and settles the outcome, on a guard that already
+/// holds a live instance. Evaluates to `Result<R>`.
+macro_rules! run_on {
+    ($handle:expr, $guard:expr, $function:expr, |$store:ident, $guests:ident| $body:expr) => {{
+        let handle: &$crate::handle::ProviderHandle = $handle;
+        let outcome = match $guard.as_mut() {
+            Some(live) => {
+                let timeout = handle.arm(&mut live.store);
+                let $store = &mut live.store;
+                let $guests = &live.guests;
+                ::tokio::time::timeout(timeout, $body).await
+            }
+            None => return Err($crate::handle::lost($function)),
+        };
+        handle.settle(&mut $guard, $function, outcome)
+    }};
+}
+
+/// Acquires the instance (instantiating it if needed) and runs one call.
+macro_rules! call_guest {
+    ($handle:expr, $function:expr, |$store:ident, $guests:ident| $body:expr) => {{
+        let handle: &$crate::handle::ProviderHandle = $handle;
+        let mut guard = handle.acquire().await?;
+        run_on!(handle, guard, $function, |$store, $guests| $body)
+    }};
+}
+
+/// Like `call_guest!` for an optional provider-level interface: `$g` is the
+/// interface's exports; `Error::NotSupported` when it is not exported.
+macro_rules! call_optional {
+    ($handle:expr, $iface:ident, $field:ident, $function:expr, |$store:ident, $g:ident| $body:expr) => {{
+        let handle: &$crate::handle::ProviderHandle = $handle;
+        handle.require($crate::OptionalInterface::$iface)?;
+        call_guest!(handle, $function, |$store, guests| async move {
+            match guests.$field.as_ref() {
+                Some($g) => $body.await,
+                None => Err(::wasmtime::format_err!("interface not exported")),
+            }
+        })
+    }};
+}
+
+pub(crate) use {call_guest, call_optional, run_on};
+
+/// A resource whose owner went away; dropped in the guest on the next call.
+pub(crate) enum Orphan {
+    /// An environ, by id (its resource lives in `Live::environs`).
+    Environ(u64),
+    /// Any other resource, valid only in the instance of `generation`.
+    Resource {
+        generation: u64,
+        resource: ResourceAny,
+    },
+}
+
+/// The live instance of a handle.
+pub(crate) struct Live {
+    pub store: Store<StoreState>,
+    pub guests: Guests,
+    /// Counts instantiations of this handle; resources are tied to one.
+    pub generation: u64,
+    /// Environ id → its resource in this instance.
+    pub environs: HashMap<u64, ResourceAny>,
+}
+
+pub(crate) type LiveGuard<'a> = MutexGuard<'a, Option<Live>>;
+
+pub(crate) struct HandleInner {
+    pub component: Component,
+    pub grants: Grants,
+    live: tokio::sync::Mutex<Option<Live>>,
+    generations: AtomicU64,
+    /// Instance failures since the last successful call (for back-off).
+    failures: AtomicU64,
+    environ_ids: AtomicU64,
+    orphans: Mutex<Vec<Orphan>>,
+}
+
+/// One sandboxed provider instance slot: `environs.EnvironProvider` plus the
+/// optional provider-level interfaces.
+///
+/// Cloning is cheap and shares the slot; calls through all clones are
+/// serialised. After a trap, deadline or memory-limit breach the instance is
+/// replaced transparently on the next call.
+#[derive(Clone)]
+pub struct ProviderHandle {
+    pub(crate) inner: Arc<HandleInner>,
+}
+
+impl std::fmt::Debug for ProviderHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderHandle")
+            .field("sha256", &self.info().sha256)
+            .field("wit_version", &self.info().wit_version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error for a guard that unexpectedly holds no instance.
+pub(crate) fn lost(function: &str) -> Error {
+    Error::Engine(format!("{function}: no live provider instance"))
+}
+
+/// Consecutive failures tolerated before re-instantiation is delayed.
+const BACKOFF_AFTER: u64 = 3;
+/// First and longest delay before re-instantiating a failing provider.
+const BACKOFF_MIN: Duration = Duration::from_millis(50);
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+/// The delay before instantiating again after `failures` consecutive
+/// instance failures: none for the first few, then doubling up to a cap, so
+/// a provider that keeps trapping is never retried in a hot loop.
+fn backoff(failures: u64) -> Option<Duration> {
+    let extra = failures.checked_sub(BACKOFF_AFTER)?;
+    let factor = 1u32 << extra.min(16);
+    Some(BACKOFF_MIN.saturating_mul(factor).min(BACKOFF_MAX))
+}
+
+/// Turns a guest-level `result<T, error>` into the crate's result.
+pub(crate) fn flat<T>(r: Result<std::result::Result<T, ProviderError>>) -> Result<T> {
+    r.and_then(|inner| inner.map_err(Error::Provider))
+}
+
+impl ProviderHandle {
+    /// Creates a handle and instantiates it once, so that a component that
+    /// cannot start fails here rather than on its first call.
+    pub(crate) async fn new(component: Component, grants: Grants) -> Result<Self> {
+        let handle = ProviderHandle {
+            inner: Arc::new(HandleInner {
+                component,
+                grants,
+                live: tokio::sync::Mutex::new(None),
+                generations: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
+                environ_ids: AtomicU64::new(0),
+                orphans: Mutex::new(Vec::new()),
+            }),
+        };
+        drop(handle.acquire().await?);
+        Ok(handle)
+    }
+
+    /// What the component is and exports.
+    pub fn info(&self) -> &ComponentInfo {
+        self.inner.component.info()
+    }
+
+    /// The component this handle instantiates.
+    pub fn component(&self) -> &Component {
+        &self.inner.component
+    }
+
+    /// True when the component exports the optional interface `i`.
+    pub fn supports(&self, i: OptionalInterface) -> bool {
+        self.inner.component.inner.indices.supports(i)
+    }
+
+    /// How many times the instance was replaced after a trap, deadline or
+    /// memory-limit breach.
+    pub fn replacements(&self) -> u64 {
+        self.inner
+            .generations
+            .load(Ordering::Relaxed)
+            .saturating_sub(1)
+    }
+
+    /// The grants every instance of this handle gets.
+    pub fn grants(&self) -> &Grants {
+        &self.inner.grants
+    }
+
+    pub(crate) fn require(&self, i: OptionalInterface) -> Result<()> {
+        if self.supports(i) {
+            Ok(())
+        } else {
+            Err(Error::NotSupported {
+                interface: i.wit_name(),
+            })
+        }
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.component.inner.call_timeout
+    }
+
+    pub(crate) fn next_environ_id(&self) -> u64 {
+        self.inner.environ_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Queues a resource for dropping in the guest on the next call.
+    pub(crate) fn orphan(&self, orphan: Orphan) {
+        self.inner
+            .orphans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(orphan);
+    }
+
+    /// Sets the call deadline on the store; returns the timeout to apply.
+    pub(crate) fn arm(&self, store: &mut Store<StoreState>) -> Duration {
+        let timeout = self.timeout();
+        let clock = &mut store.data_mut().clock;
+        clock.deadline = Some(Instant::now() + timeout);
+        clock.expired = false;
+        // Yield to the executor on every epoch tick; the callback decides
+        // when the deadline has passed.
+        store.set_epoch_deadline(1);
+        timeout
+    }
+
+    /// Finishes a call: disarms on success, drops the instance on failure.
+    pub(crate) fn settle<R>(
+        &self,
+        guard: &mut LiveGuard<'_>,
+        function: &str,
+        outcome: std::result::Result<wasmtime::Result<R>, Elapsed>,
+    ) -> Result<R> {
+        let timeout = self.timeout();
+        match outcome {
+            Ok(Ok(r)) => {
+                if let Some(live) = guard.as_mut() {
+                    live.store.data_mut().clock.deadline = None;
+                }
+                self.inner.failures.store(0, Ordering::Relaxed);
+                Ok(r)
+            }
+            Ok(Err(e)) => {
+                self.inner.failures.fetch_add(1, Ordering::Relaxed);
+                let err = classify(e, function, guard.as_ref().map(|l| l.store.data()), timeout);
+                **guard = None;
+                Err(err)
+            }
+            Err(_) => {
+                self.inner.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "strato::runtime", function, ?timeout, "guest call timed out; dropping the instance");
+                **guard = None;
+                Err(Error::Timeout {
+                    function: function.to_string(),
+                    after: timeout,
+                })
+            }
+        }
+    }
+
+    /// Locks the slot, instantiating if needed and dropping orphaned
+    /// resources first.
+    pub(crate) async fn acquire(&self) -> Result<LiveGuard<'_>> {
+        let mut guard = self.inner.live.lock().await;
+        if guard.is_none() {
+            *guard = Some(self.instantiate().await?);
+        }
+        self.drop_orphans(&mut guard).await;
+        if guard.is_none() {
+            *guard = Some(self.instantiate().await?);
+        }
+        Ok(guard)
+    }
+
+    async fn drop_orphans(&self, guard: &mut LiveGuard<'_>) {
+        let orphans =
+            std::mem::take(&mut *self.inner.orphans.lock().unwrap_or_else(|e| e.into_inner()));
+        for orphan in orphans {
+            let Some(live) = guard.as_mut() else { return };
+            let resource = match orphan {
+                Orphan::Environ(id) => live.environs.remove(&id),
+                Orphan::Resource {
+                    generation,
+                    resource,
+                } => (generation == live.generation).then_some(resource),
+            };
+            let Some(resource) = resource else { continue };
+            let dropped: Result<()> = (async {
+                run_on!(self, *guard, "resource-drop", |store, _guests| resource
+                    .resource_drop_async(store))
+            })
+            .await;
+            if let Err(e) = dropped {
+                tracing::warn!(target: "strato::runtime", error = %e, "dropping a guest resource failed");
+            }
+        }
+    }
+
+    async fn instantiate(&self) -> Result<Live> {
+        let c = &self.inner.component.inner;
+        let failures = self.inner.failures.load(Ordering::Relaxed);
+        if let Some(delay) = backoff(failures) {
+            tracing::warn!(target: "strato::runtime", provider = %c.label, failures, ?delay, "provider keeps failing; backing off before re-instantiating");
+            tokio::time::sleep(delay).await;
+        }
+        let generation = self.inner.generations.fetch_add(1, Ordering::Relaxed);
+        let mut store = new_store(
+            &c.engine,
+            StoreSpec {
+                grants: &self.inner.grants,
+                memory_limit: c.memory_limit,
+                label: c.label.clone(),
+            },
+        )?;
+        let timeout = self.arm(&mut store);
+        let outcome = tokio::time::timeout(timeout, c.pre.instantiate_async(&mut store)).await;
+        let instance = match outcome {
+            Ok(Ok(instance)) => instance,
+            Ok(Err(e)) => {
+                self.inner.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(classify(e, "instantiate", Some(store.data()), timeout));
+            }
+            Err(_) => {
+                self.inner.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(Error::Timeout {
+                    function: "instantiate".into(),
+                    after: timeout,
+                });
+            }
+        };
+        store.data_mut().clock.deadline = None;
+        let guests = c.indices.load(&mut store, &instance).map_err(|e| {
+            Error::InvalidComponent(format!("exports do not match the contract: {e}"))
+        })?;
+        if generation > 0 {
+            tracing::info!(target: "strato::runtime", provider = %c.label, generation, "provider instance replaced");
+        }
+        Ok(Live {
+            store,
+            guests,
+            generation,
+            environs: HashMap::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_late_and_is_capped() {
+        assert_eq!(backoff(0), None);
+        assert_eq!(backoff(BACKOFF_AFTER - 1), None);
+        assert_eq!(backoff(BACKOFF_AFTER), Some(BACKOFF_MIN));
+        assert_eq!(backoff(BACKOFF_AFTER + 1), Some(BACKOFF_MIN * 2));
+        assert_eq!(backoff(1000), Some(BACKOFF_MAX));
+    }
+}

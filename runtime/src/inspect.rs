@@ -1,0 +1,401 @@
+//! Reading a component's type without compiling it.
+//!
+//! `inspect` walks the top-level import and export sections with
+//! `wasmparser` (a few milliseconds even for large components) and checks
+//! that the component is a provider this runtime can run: it exports
+//! `juju:environs/provider` and `juju:environs/environ` of a supported WIT
+//! version, and imports only what the sandbox offers.
+
+use std::fmt;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmparser::{Encoding, Parser, Payload};
+
+use crate::bindings;
+use crate::error::{Error, Result};
+
+/// What a component is, read from its binary (and, once loaded, how it was
+/// compiled).
+#[derive(Clone, Debug)]
+pub struct ComponentInfo {
+    /// The `juju:environs` version the component was built against ("0.1.0").
+    pub wit_version: String,
+    /// The optional interfaces it exports, in [`OptionalInterface::ALL`] order.
+    pub optional: Vec<OptionalInterface>,
+    /// Every import name, e.g. `wasi:cli/environment@0.2.6`.
+    pub imports: Vec<String>,
+    /// Every export name, e.g. `juju:environs/provider@0.1.0`.
+    pub exports: Vec<String>,
+    /// Size of the component in bytes.
+    pub size: usize,
+    /// SHA-256 of the component bytes, lowercase hex.
+    pub sha256: String,
+    /// How long compilation took; `None` when loaded from a cache or not
+    /// compiled (see [`crate::inspect`]).
+    pub compile_time: Option<Duration>,
+    /// True when the compiled form came from the memory or disk cache.
+    pub from_cache: bool,
+}
+
+impl ComponentInfo {
+    /// True when the component exports `i`.
+    pub fn supports(&self, i: OptionalInterface) -> bool {
+        self.optional.contains(&i)
+    }
+}
+
+macro_rules! optional_interfaces {
+    ($($variant:ident => $wit:literal,)*) => {
+        /// The optional interfaces of the contract: a provider exports only
+        /// those its cloud supports (Juju finds them by type assertion).
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+        pub enum OptionalInterface {
+            $(
+                #[doc = concat!("`juju:environs/", $wit, "`.")]
+                $variant,
+            )*
+        }
+
+        impl OptionalInterface {
+            /// Every optional interface, in WIT order.
+            pub const ALL: [Self; 16] = [$(Self::$variant,)*];
+
+            /// The WIT interface name, e.g. `"firewaller"`.
+            pub fn wit_name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wit,)*
+                }
+            }
+        }
+    };
+}
+
+optional_interfaces! {
+    Firewaller => "firewaller",
+    InstanceFirewaller => "instance-firewaller",
+    Networking => "networking",
+    InstanceTagger => "instance-tagger",
+    Upgrader => "upgrader",
+    LxdProfiler => "lxd-profiler",
+    DefaultConstraintsChecker => "default-constraints-checker",
+    AvailabilityZones => "availability-zones",
+    CloudDetector => "cloud-detector",
+    CloudRegionDetector => "cloud-region-detector",
+    CloudFinalizer => "cloud-finalizer",
+    CredentialsRegister => "credentials-register",
+    RequestFinalizeCredential => "request-finalize-credential",
+    ModelConfigUpgrader => "model-config-upgrader",
+    ProviderSchema => "provider-schema",
+    VolumeSource => "volume-source",
+}
+
+impl OptionalInterface {
+    /// The interface for a WIT name (`"firewaller"`), if it is one.
+    pub fn from_wit_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.wit_name() == name)
+    }
+}
+
+impl fmt::Display for OptionalInterface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.wit_name())
+    }
+}
+
+/// The interface families the sandbox offers, with the versions it links.
+/// Anything else a component imports is rejected at load.
+const OFFERED: &[(&str, &[&str], &str)] = &[
+    (
+        "wasi:cli",
+        &[
+            "environment",
+            "exit",
+            "stdin",
+            "stdout",
+            "stderr",
+            "terminal-input",
+            "terminal-output",
+            "terminal-stdin",
+            "terminal-stdout",
+            "terminal-stderr",
+        ],
+        "0.2.",
+    ),
+    ("wasi:io", &["error", "poll", "streams"], "0.2."),
+    ("wasi:clocks", &["wall-clock", "monotonic-clock"], "0.2."),
+    (
+        "wasi:random",
+        &["random", "insecure", "insecure-seed"],
+        "0.2.",
+    ),
+    ("wasi:filesystem", &["types", "preopens"], "0.2."),
+    (
+        bindings::PACKAGE,
+        &["types", "call-context", "log", "bootstrap-context"],
+        "0.1.",
+    ),
+];
+
+/// Reads a component's imports, exports and optional interfaces, and checks
+/// that it is a provider this runtime can run, without compiling it.
+///
+/// ```
+/// let err = strato_runtime::inspect(b"definitely not wasm").unwrap_err();
+/// assert!(err.to_string().contains("not a WebAssembly binary"));
+/// ```
+pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo> {
+    let (imports, exports) = read_names(bytes)?;
+    let wit_version = check_exports(&exports)?;
+    check_imports(&imports)?;
+    let optional = OptionalInterface::ALL
+        .into_iter()
+        .filter(|i| {
+            let name = bindings::interface_name(i.wit_name(), &wit_version);
+            exports.contains(&name)
+        })
+        .collect();
+    Ok(ComponentInfo {
+        wit_version,
+        optional,
+        imports,
+        exports,
+        size: bytes.len(),
+        sha256: sha256_hex(bytes),
+        compile_time: None,
+        from_cache: false,
+    })
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidComponent(msg.into())
+}
+
+/// Top-level import and export names of a component.
+fn read_names(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(invalid(
+            "not a WebAssembly binary (it does not start with the \\0asm header)",
+        ));
+    }
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| invalid(format!("malformed component: {e}")))?;
+        match payload {
+            Payload::Version { encoding, .. } => {
+                depth += 1;
+                if depth == 1 && encoding == Encoding::Module {
+                    return Err(invalid(
+                        "this is a core WebAssembly module, not a component \
+                         (build it as a component, e.g. for wasm32-wasip2)",
+                    ));
+                }
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let import =
+                        import.map_err(|e| invalid(format!("malformed import section: {e}")))?;
+                    imports.push(import.name.name.to_string());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    let export =
+                        export.map_err(|e| invalid(format!("malformed export section: {e}")))?;
+                    exports.push(export.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((imports, exports))
+}
+
+/// Splits `ns:pkg/iface@version` into (`ns:pkg`, `iface`, `version`).
+fn split_name(name: &str) -> Option<(&str, &str, &str)> {
+    let (path, version) = name.split_once('@')?;
+    let (package, iface) = path.split_once('/')?;
+    Some((package, iface, version))
+}
+
+/// Checks the required exports; returns the WIT version they carry.
+fn check_exports(exports: &[String]) -> Result<String> {
+    let provider = exports.iter().find_map(|e| {
+        let (package, iface, version) = split_name(e)?;
+        (package == bindings::PACKAGE && iface == "provider").then_some(version)
+    });
+    let Some(version) = provider else {
+        let required = bindings::interface_name("provider", bindings::latest::WIT_VERSION);
+        let exported = if exports.is_empty() {
+            "nothing".to_string()
+        } else {
+            exports.join(", ")
+        };
+        return Err(invalid(format!(
+            "does not export {required}, so it is not a Strato provider; it exports {exported}"
+        )));
+    };
+    if !bindings::is_supported_version(version) {
+        return Err(invalid(format!(
+            "exports {}, but this runtime supports juju:environs {} only",
+            bindings::interface_name("provider", version),
+            bindings::latest::WIT_VERSION
+        )));
+    }
+    let environ = bindings::interface_name("environ", version);
+    if !exports.contains(&environ) {
+        return Err(invalid(format!(
+            "exports {} but not {environ}",
+            bindings::interface_name("provider", version)
+        )));
+    }
+    Ok(version.to_string())
+}
+
+/// Rejects every import the sandbox does not offer, naming all of them.
+fn check_imports(imports: &[String]) -> Result<()> {
+    let refused: Vec<&str> = imports
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !is_offered(name))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let network = refused
+        .iter()
+        .any(|n| n.starts_with("wasi:sockets/") || n.starts_with("wasi:http/"));
+    let why = if network {
+        "no sockets or network in the sandbox; "
+    } else {
+        ""
+    };
+    Err(invalid(format!(
+        "imports {}, which the sandbox does not offer ({why}offered: wasi:cli, wasi:io, \
+         wasi:clocks, wasi:random, wasi:filesystem, \
+         juju:environs/{{call-context, log, bootstrap-context}})",
+        refused.join(", ")
+    )))
+}
+
+fn is_offered(name: &str) -> bool {
+    let Some((package, iface, version)) = split_name(name) else {
+        return false;
+    };
+    OFFERED.iter().any(|(p, ifaces, prefix)| {
+        *p == package && ifaces.contains(&iface) && version.starts_with(prefix)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn random_bytes_are_not_wasm() {
+        let err = inspect(&[0x13, 0x37, 0, 1, 2, 3, 4, 5, 6]).unwrap_err();
+        assert!(
+            err.to_string().contains("not a WebAssembly binary"),
+            "{err}"
+        );
+        assert!(inspect(b"").is_err());
+    }
+
+    #[test]
+    fn core_module_is_not_a_component() {
+        let module = wat::parse_str("(module)").unwrap();
+        let err = inspect(&module).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a core WebAssembly module, not a component"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_component_is_not_a_provider() {
+        let component = wat::parse_str("(component)").unwrap();
+        let err = inspect(&component).unwrap_err().to_string();
+        assert!(
+            err.contains("does not export juju:environs/provider@0.1.0"),
+            "{err}"
+        );
+        assert!(err.contains("it exports nothing"), "{err}");
+    }
+
+    #[test]
+    fn command_world_is_named() {
+        let err = check_exports(&names(&["wasi:cli/run@0.2.6"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it exports wasi:cli/run@0.2.6"), "{err}");
+    }
+
+    #[test]
+    fn provider_needs_environ_and_a_known_version() {
+        let err = check_exports(&names(&["juju:environs/provider@0.1.0"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not juju:environs/environ@0.1.0"), "{err}");
+        let err = check_exports(&names(&[
+            "juju:environs/provider@9.0.0",
+            "juju:environs/environ@9.0.0",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("supports juju:environs 0.1.0 only"), "{err}");
+        let version = check_exports(&names(&[
+            "juju:environs/provider@0.1.0",
+            "juju:environs/environ@0.1.0",
+        ]))
+        .unwrap();
+        assert_eq!(version, "0.1.0");
+    }
+
+    #[test]
+    fn imports_outside_the_sandbox_are_named() {
+        check_imports(&names(&[
+            "wasi:cli/environment@0.2.6",
+            "wasi:io/streams@0.2.9",
+            "wasi:filesystem/preopens@0.2.0",
+            "juju:environs/log@0.1.0",
+        ]))
+        .unwrap();
+        let err = check_imports(&names(&[
+            "wasi:cli/environment@0.2.6",
+            "wasi:sockets/tcp@0.2.6",
+            "wasi:http/outgoing-handler@0.2.6",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("imports wasi:sockets/tcp@0.2.6, wasi:http"),
+            "{err}"
+        );
+        assert!(err.contains("no sockets or network"), "{err}");
+        assert!(!err.contains("environment"), "{err}");
+        assert!(err.contains("wasi:http/outgoing-handler@0.2.6"), "{err}");
+        let err = check_imports(&names(&["wasi:cli/environment@0.3.0"])).unwrap_err();
+        assert!(err.to_string().contains("wasi:cli/environment@0.3.0"));
+        assert!(check_imports(&names(&["env"])).is_err());
+    }
+
+    #[test]
+    fn wit_names_round_trip() {
+        for i in OptionalInterface::ALL {
+            assert_eq!(OptionalInterface::from_wit_name(i.wit_name()), Some(i));
+        }
+        assert_eq!(OptionalInterface::VolumeSource.to_string(), "volume-source");
+    }
+}

@@ -1,0 +1,182 @@
+//! Per-instance limits and what a breach becomes.
+//!
+//! Memory: a `ResourceLimiter` that refuses to grow any memory past the
+//! configured limit and traps (like `StoreLimits::trap_on_grow_failure`), and
+//! remembers that it did so the error can say "memory limit" rather than a
+//! generic trap. Time: an epoch callback that yields to the executor on every
+//! tick (so a spinning guest never blocks a tokio worker for long) and
+//! interrupts the guest once the call's deadline has passed.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{ResourceLimiter, StoreContextMut, Trap, UpdateDeadline};
+
+use crate::error::Error;
+use crate::store::StoreState;
+
+/// Table elements one instance may allocate (function tables of big guests
+/// hold tens of thousands of entries).
+const TABLE_ELEMENTS_LIMIT: usize = 1 << 20;
+/// Core instances, tables and memories per store: generous for any component
+/// produced by the usual toolchains, small enough to stop a resource bomb.
+const INSTANCES_LIMIT: usize = 1_000;
+const TABLES_LIMIT: usize = 1_000;
+const MEMORIES_LIMIT: usize = 100;
+
+/// Refuses growth past the limits and records that it did.
+pub(crate) struct Limiter {
+    memory_limit: usize,
+    /// Set when a memory or table growth was refused.
+    pub hit: bool,
+}
+
+impl Limiter {
+    pub fn new(memory_limit: usize) -> Self {
+        Limiter {
+            memory_limit,
+            hit: false,
+        }
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.hit = true;
+            return Err(wasmtime::format_err!(
+                "memory limit of {} bytes reached (growing from {current} to {desired} bytes)",
+                self.memory_limit
+            ));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > TABLE_ELEMENTS_LIMIT {
+            self.hit = true;
+            return Err(wasmtime::format_err!(
+                "table limit of {TABLE_ELEMENTS_LIMIT} elements reached (growing from {current} to {desired})"
+            ));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        INSTANCES_LIMIT
+    }
+
+    fn tables(&self) -> usize {
+        TABLES_LIMIT
+    }
+
+    fn memories(&self) -> usize {
+        MEMORIES_LIMIT
+    }
+}
+
+/// The deadline of the call in progress.
+#[derive(Default)]
+pub(crate) struct CallClock {
+    pub deadline: Option<Instant>,
+    /// Set when the epoch callback interrupted the guest.
+    pub expired: bool,
+}
+
+/// The epoch callback installed on every store: yield on each tick, stop
+/// the guest once the deadline is past.
+pub(crate) fn on_epoch(
+    mut ctx: StoreContextMut<'_, StoreState>,
+) -> wasmtime::Result<UpdateDeadline> {
+    let clock = &mut ctx.data_mut().clock;
+    match clock.deadline {
+        Some(deadline) if Instant::now() >= deadline => {
+            clock.expired = true;
+            Ok(UpdateDeadline::Interrupt)
+        }
+        _ => Ok(UpdateDeadline::Yield(1)),
+    }
+}
+
+/// Turns a failed guest call into the error the caller sees. The instance
+/// is dropped by the caller whatever the cause.
+pub(crate) fn classify(
+    err: wasmtime::Error,
+    function: &str,
+    state: Option<&StoreState>,
+    timeout: Duration,
+) -> Error {
+    let memory_hit = state.is_some_and(|s| s.limiter.hit);
+    let expired = state.is_some_and(|s| s.clock.expired);
+    tracing::warn!(target: "strato::runtime", function, error = ?err, "guest call failed; dropping the instance");
+    if memory_hit {
+        return Error::MemoryLimit {
+            function: function.to_string(),
+        };
+    }
+    if expired || err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        return Error::Timeout {
+            function: function.to_string(),
+            after: timeout,
+        };
+    }
+    let message = if let Some(exit) = err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        format!("the guest called exit({})", exit.0)
+    } else if let Some(trap) = err.downcast_ref::<Trap>() {
+        trap.to_string()
+    } else {
+        err.root_cause().to_string()
+    };
+    Error::Trap {
+        function: function.to_string(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_growth_stops_at_the_limit() {
+        let mut l = Limiter::new(1 << 20);
+        assert!(l.memory_growing(0, 1 << 20, None).unwrap());
+        assert!(!l.hit);
+        let err = l.memory_growing(1 << 20, 2 << 20, None).unwrap_err();
+        assert!(err.to_string().contains("memory limit of 1048576 bytes"));
+        assert!(l.hit);
+    }
+
+    #[test]
+    fn traps_name_the_function() {
+        let e = classify(
+            wasmtime::Error::from(Trap::UnreachableCodeReached),
+            "instances",
+            None,
+            Duration::from_secs(1),
+        );
+        match e {
+            Error::Trap { function, message } => {
+                assert_eq!(function, "instances");
+                assert!(message.contains("unreachable"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let e = classify(
+            wasmtime::Error::from(Trap::Interrupt),
+            "all-instances",
+            None,
+            Duration::from_secs(2),
+        );
+        assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_secs(2)));
+    }
+}

@@ -1,0 +1,182 @@
+//! `environs.EnvironProvider`, `ProviderCredentials`, `config.Validator`
+//! and the optional provider-level interfaces, as async methods of
+//! [`ProviderHandle`].
+
+use crate::config::validate_core;
+use crate::environ::Environ;
+use crate::error::Result;
+use crate::handle::{ProviderHandle, call_guest, call_optional, flat, run_on};
+use crate::types::{
+    Attrs, Cloud, CloudCredential, Credential, CredentialSchema, FinalizeCredentialParams,
+    OpenParams, PrepareConfigParams, Region, SchemaField,
+};
+
+impl ProviderHandle {
+    /// `Version`: the environ version recorded per model.
+    pub async fn version(&self) -> Result<u32> {
+        call_guest!(self, "version", |store, g| g.provider.call_version(store))
+    }
+
+    /// `CloudSchema`: JSON schema text, or `None` when user-defined clouds
+    /// are not supported.
+    pub async fn cloud_schema(&self) -> Result<Option<String>> {
+        call_guest!(self, "cloud-schema", |store, g| g
+            .provider
+            .call_cloud_schema(store))
+    }
+
+    /// `Ping`: checks that `endpoint` is a valid endpoint for this cloud.
+    pub async fn ping(&self, endpoint: &str) -> Result<()> {
+        flat(call_guest!(self, "ping", |store, g| g
+            .provider
+            .call_ping(store, endpoint)))
+    }
+
+    /// `PrepareConfig`.
+    pub async fn prepare_config(&self, p: PrepareConfigParams) -> Result<Attrs> {
+        flat(call_guest!(self, "prepare-config", |store, g| g
+            .provider
+            .call_prepare_config(store, &p)))
+    }
+
+    /// `config.Validator.Validate`. The host checks the core keys first
+    /// (`name`, `type` present, `uuid` a UUID, and with `old` the immutable
+    /// keys unchanged) and returns [`crate::Error::Config`] without calling
+    /// the provider when they are wrong.
+    pub async fn validate(&self, cfg: Attrs, old: Option<Attrs>) -> Result<Attrs> {
+        validate_core(&cfg, old.as_ref())?;
+        flat(call_guest!(self, "validate", |store, g| g
+            .provider
+            .call_validate(store, &cfg, old.as_ref())))
+    }
+
+    /// `CredentialSchemas`, one per supported auth type.
+    pub async fn credential_schemas(&self) -> Result<Vec<CredentialSchema>> {
+        call_guest!(self, "credential-schemas", |store, g| g
+            .provider
+            .call_credential_schemas(store))
+    }
+
+    /// `DetectCredentials`: a `not-found` provider error when there is
+    /// nothing to detect.
+    pub async fn detect_credentials(&self) -> Result<CloudCredential> {
+        flat(call_guest!(self, "detect-credentials", |store, g| g
+            .provider
+            .call_detect_credentials(store)))
+    }
+
+    /// `FinalizeCredential`.
+    pub async fn finalize_credential(&self, p: FinalizeCredentialParams) -> Result<Credential> {
+        flat(call_guest!(self, "finalize-credential", |store, g| g
+            .provider
+            .call_finalize_credential(store, &p)))
+    }
+
+    /// `Open`: an environ for the model described by `p`. The returned
+    /// [`Environ`] keeps `p` (and later its latest config) so that it can
+    /// re-open itself if this instance is ever replaced.
+    pub async fn open(&self, p: OpenParams) -> Result<Environ> {
+        let mut guard = self.acquire().await?;
+        let resource = flat(run_on!(self, guard, "open", |store, g| g
+            .provider
+            .call_open(store, &p)))?;
+        let id = self.next_environ_id();
+        match guard.as_mut() {
+            Some(live) => {
+                live.environs.insert(id, resource);
+            }
+            None => return Err(crate::handle::lost("open")),
+        }
+        Ok(Environ::new(self.clone(), id, p))
+    }
+
+    // ----------------------------------------- optional provider interfaces
+
+    /// `CloudDetector.DetectCloud`.
+    pub async fn detect_cloud(&self, name: &str) -> Result<Cloud> {
+        flat(call_optional!(
+            self,
+            CloudDetector,
+            cloud_detector,
+            "detect-cloud",
+            |store, g| g.call_detect_cloud(store, name)
+        ))
+    }
+
+    /// `CloudDetector.DetectClouds`.
+    pub async fn detect_clouds(&self) -> Result<Vec<Cloud>> {
+        flat(call_optional!(
+            self,
+            CloudDetector,
+            cloud_detector,
+            "detect-clouds",
+            |store, g| g.call_detect_clouds(store)
+        ))
+    }
+
+    /// `CloudRegionDetector.DetectRegions`: the first region is the default.
+    pub async fn detect_regions(&self) -> Result<Vec<Region>> {
+        flat(call_optional!(
+            self,
+            CloudRegionDetector,
+            cloud_region_detector,
+            "detect-regions",
+            |store, g| g.call_detect_regions(store)
+        ))
+    }
+
+    /// `CloudFinalizer.FinalizeCloud`.
+    pub async fn finalize_cloud(&self, c: Cloud) -> Result<Cloud> {
+        flat(call_optional!(
+            self,
+            CloudFinalizer,
+            cloud_finalizer,
+            "finalize-cloud",
+            |store, g| g.call_finalize_cloud(store, &c)
+        ))
+    }
+
+    /// `ProviderCredentialsRegister.RegisterCredentials`.
+    pub async fn register_credentials(&self, c: Cloud) -> Result<Vec<(String, CloudCredential)>> {
+        flat(call_optional!(
+            self,
+            CredentialsRegister,
+            credentials_register,
+            "register-credentials",
+            |store, g| g.call_register_credentials(store, &c)
+        ))
+    }
+
+    /// `RequestFinalizeCredential.ShouldFinalizeCredential`.
+    pub async fn should_finalize_credential(&self, c: Credential) -> Result<bool> {
+        call_optional!(
+            self,
+            RequestFinalizeCredential,
+            request_finalize_credential,
+            "should-finalize-credential",
+            |store, g| g.call_should_finalize_credential(store, &c)
+        )
+    }
+
+    /// `ModelConfigUpgrader.UpgradeConfig`.
+    pub async fn upgrade_config(&self, cfg: Attrs) -> Result<Attrs> {
+        flat(call_optional!(
+            self,
+            ModelConfigUpgrader,
+            model_config_upgrader,
+            "upgrade-config",
+            |store, g| g.call_upgrade_config(store, &cfg)
+        ))
+    }
+
+    /// `ProviderSchema.Schema`.
+    pub async fn schema(&self) -> Result<Vec<SchemaField>> {
+        call_optional!(
+            self,
+            ProviderSchema,
+            provider_schema,
+            "schema",
+            |store, g| g.call_schema(store)
+        )
+    }
+}
