@@ -1,1 +1,17 @@
-//! placeholder
+//! Strato's integration suites.
+//!
+//! - [`conformance`]: the behaviour contracts of Juju's `environs`, runnable
+//!   against any provider component with a fixture (`strato conformance`
+//!   uses it too).
+//! - [`guests`]: paths of the components built from source by this crate's
+//!   build script: the dummy provider and the test guests in `tests/guests/`.
+//!
+//! The test binary is `tests/all/main.rs`.
+
+pub mod conformance;
+
+/// Paths of the guest components built by `build.rs`, one constant per
+/// package: `STRATO_DUMMY_COMPONENT`, `GUEST_MISBEHAVE_COMPONENT`, …
+pub mod guests {
+    include!(concat!(env!("OUT_DIR"), "/gen.rs"));
+}

@@ -20,8 +20,10 @@ pub struct DummyProvider;
 impl EnvironProvider for DummyProvider {
     type Environ = DummyEnviron;
 
+    /// Juju's dummy is at 0; ours is at 1 so that its upgrade operation
+    /// (target version 1) is one a host actually runs for older models.
     fn version() -> u32 {
-        0
+        1
     }
 
     fn cloud_schema() -> Option<String> {

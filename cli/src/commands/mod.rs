@@ -1,0 +1,6 @@
+//! One module per `strato` subcommand, plus what they share.
+
+pub mod demo;
+mod fixture;
+pub mod inspect;
+mod runtime;

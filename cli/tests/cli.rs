@@ -1,0 +1,252 @@
+//! The `strato` binary, run as a user would run it.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn strato(cache: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strato"));
+    // Each test has its own compile cache, so runs do not see each other's.
+    cmd.env("XDG_CACHE_HOME", cache).env_remove("RUST_LOG");
+    cmd
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn demo_runs_the_lifecycle_and_caches_the_compiled_component() -> anyhow::Result<()> {
+    let cache = tempfile::tempdir()?;
+    let first = strato(cache.path()).arg("demo").output()?;
+    let text = stdout_of(&first);
+    assert!(
+        first.status.success(),
+        "demo failed:\n{text}\n{}",
+        stderr_of(&first)
+    );
+
+    for expected in [
+        "bootstrap a controller",
+        "finalize the bootstrap",
+        "zone2  unavailable: skipped",
+        "open 80/tcp 443/tcp on",
+        "open 8080-8081/tcp on",
+        "80/tcp from 0.0.0.0/0",
+        "8080-8081/tcp from 0.0.0.0/0",
+        "stop machine 2",
+        "destroy the model",
+        "compiled in",
+    ] {
+        assert!(
+            text.contains(expected),
+            "demo output lacks {expected:?}:\n{text}"
+        );
+    }
+    let zones: Vec<&str> = text
+        .lines()
+        .filter_map(|l| {
+            l.trim_start()
+                .split_once(". start machine ")
+                .map(|(_, rest)| rest)
+        })
+        .filter_map(|rest| rest.split_whitespace().nth(2))
+        .collect();
+    assert_eq!(zones.len(), 3, "three machines started:\n{text}");
+    assert!(
+        !zones.contains(&"zone2"),
+        "a machine landed in zone2: {zones:?}"
+    );
+
+    let second = strato(cache.path()).arg("demo").output()?;
+    let text = stdout_of(&second);
+    assert!(
+        second.status.success(),
+        "second demo failed:\n{text}\n{}",
+        stderr_of(&second)
+    );
+    assert!(
+        text.contains("from the compile cache"),
+        "second run did not use the cache:\n{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn demo_keeps_a_given_state_dir() -> anyhow::Result<()> {
+    let cache = tempfile::tempdir()?;
+    let state = tempfile::tempdir()?;
+    let out = strato(cache.path())
+        .args(["--quiet", "demo", "--state-dir"])
+        .arg(state.path())
+        .output()?;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // --quiet: only the instance tables.
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("ZONE") && !text.contains("bootstrap"),
+        "{text}"
+    );
+    assert!(state.path().exists());
+    Ok(())
+}
+
+#[test]
+fn demo_reports_a_failed_step_in_one_line() -> anyhow::Result<()> {
+    let cache = tempfile::tempdir()?;
+    // The dummy's `broken` attribute makes StartInstance fail.
+    let out = strato(cache.path())
+        .args(["demo", "--broken", "StartInstance"])
+        .output()?;
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: start-instance failed: "), "{err}");
+    assert!(
+        err.contains("StartInstance is broken") && err.trim_end().ends_with(')'),
+        "{err}"
+    );
+    assert!(stdout_of(&out).contains("FAILED"));
+    Ok(())
+}
+
+#[test]
+fn inspect_lists_what_the_dummy_exports() -> anyhow::Result<()> {
+    let cache = tempfile::tempdir()?;
+    let wasm = cache.path().join("dummy.wasm");
+    let out = strato(cache.path())
+        .arg("dummy-component")
+        .arg(&wasm)
+        .output()?;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let out = strato(cache.path()).arg("inspect").arg(&wasm).output()?;
+    let text = stdout_of(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr_of(&out));
+    for name in [
+        "firewaller",
+        "instance-firewaller",
+        "networking",
+        "availability-zones",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not listed:\n{text}"));
+        assert!(
+            line.trim_end().ends_with("yes"),
+            "{name} not exported: {line}"
+        );
+    }
+    for expected in [
+        "juju:environs",
+        "wit version",
+        "0.1.0",
+        "sha256",
+        "compile time",
+        "imports",
+    ] {
+        assert!(
+            text.contains(expected),
+            "inspect output lacks {expected:?}:\n{text}"
+        );
+    }
+
+    let out = strato(cache.path())
+        .args(["inspect", "--no-compile", "--format", "json"])
+        .arg(&wasm)
+        .output()?;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json["wit_version"], "0.1.0");
+    assert!(json["compile_time_ms"].is_null());
+    let exported = |name: &str| {
+        json["optional_interfaces"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["name"] == name && e["exported"] == true)
+    };
+    assert!(exported("firewaller") && exported("networking") && exported("availability-zones"));
+    Ok(())
+}
+
+/// Runs `strato inspect` on `bytes` and checks the bad-input contract:
+/// exit 2 and one line `error: <path>: <what>`.
+fn assert_rejected(bytes: &[u8], what: &str) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("input.wasm");
+    std::fs::write(&path, bytes)?;
+    let out = strato(dir.path()).arg("inspect").arg(&path).output()?;
+    let err = stderr_of(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{what}: exit status; stderr:\n{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{what}: not one line:\n{err}");
+    let prefix = format!("error: {}: ", path.display());
+    assert!(err.starts_with(&prefix), "{what}: {err}");
+    Ok(err)
+}
+
+#[test]
+fn inspect_rejects_random_bytes() -> anyhow::Result<()> {
+    // Fixed "random" bytes: a test must not depend on luck.
+    let bytes: Vec<u8> = (0u32..4096)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert_rejected(&bytes, "random bytes")?;
+    Ok(())
+}
+
+#[test]
+fn inspect_rejects_a_core_module() -> anyhow::Result<()> {
+    let module = wat::parse_str("(module)")?;
+    assert_rejected(&module, "core module")?;
+    Ok(())
+}
+
+#[test]
+fn inspect_rejects_a_component_of_another_world() -> anyhow::Result<()> {
+    let component = wat::parse_str(
+        r#"(component
+             (core module $m (func (export "run")))
+             (core instance $i (instantiate $m))
+             (func (export "run") (canon lift (core func $i "run"))))"#,
+    )?;
+    assert_rejected(&component, "component of another world")?;
+    assert_rejected(&wat::parse_str("(component)")?, "empty component")?;
+    Ok(())
+}
+
+#[test]
+fn inspect_rejects_a_missing_file() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = strato(dir.path())
+        .arg("inspect")
+        .arg(dir.path().join("nope.wasm"))
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr_of(&out).lines().count(), 1);
+    Ok(())
+}
+
+#[test]
+fn help_documents_exit_codes_and_examples() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    for args in [&["inspect", "--help"][..], &["demo", "--help"][..]] {
+        let out = strato(dir.path()).args(args).output()?;
+        assert!(out.status.success());
+        let text = stdout_of(&out);
+        assert!(
+            text.contains("Examples:") && text.contains("Exit status"),
+            "{text}"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! A provider that reaches for the network itself: `ping` opens a TCP
+//! connection with `std::net::TcpStream`, so the component imports
+//! `wasi:sockets/*`, which Strato does not offer. Loading it must fail with
+//! an error naming that import.
+
+wit_bindgen::generate!({
+    world: "juju:environs/base-provider@0.1.0",
+    path: "../../../wit",
+    generate_all,
+});
+
+#[path = "../../shared/stub.rs"]
+mod stub;
+
+use juju::environs::types::{Error, ErrorKind, Instance};
+
+/// What `version()` answers.
+pub const VERSION: u32 = 1;
+
+fn ping(endpoint: String) -> Result<(), Error> {
+    std::net::TcpStream::connect(endpoint.as_str())
+        .map(drop)
+        .map_err(|e| Error {
+            kind: ErrorKind::Other,
+            message: format!("connect {endpoint}: {e}"),
+            zone_independent: true,
+        })
+}
+
+fn instances(ids: Vec<String>) -> Result<Vec<Option<Instance>>, Error> {
+    Ok(ids.iter().map(|_| None).collect())
+}
+
+use stub::Stub;
+export!(Stub);

@@ -1,0 +1,99 @@
+//! The precompiled-artifact cache: a second runtime on the same directory
+//! loads from it; an artifact changed behind the runtime's back is not
+//! deserialized but recompiled.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use strato_runtime::{Runtime, RuntimeConfig};
+use strato_tests::guests;
+
+fn cached_runtime(dir: &Path) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        cache_dir: Some(dir.to_path_buf()),
+        call_timeout: Duration::from_secs(30),
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read cache dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn second_runtime_loads_from_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = Path::new(guests::GUEST_MISBEHAVE_COMPONENT);
+
+    let first = cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("first load");
+    assert!(!first.info().from_cache, "nothing was cached yet");
+    assert!(first.info().compile_time.is_some());
+    assert!(!files_under(dir.path()).is_empty(), "no artifact written");
+
+    let second = cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("second load");
+    assert!(
+        second.info().from_cache,
+        "the second runtime should load the artifact"
+    );
+    assert_eq!(second.info().sha256, first.info().sha256);
+    let handle = second
+        .instantiate(Default::default())
+        .await
+        .expect("instantiate from cache");
+    assert_eq!(handle.version().await.expect("version"), 7);
+}
+
+#[tokio::test]
+async fn tampered_artifact_is_recompiled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = Path::new(guests::GUEST_MISBEHAVE_COMPONENT);
+    cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("first load");
+
+    let files = files_under(dir.path());
+    assert!(!files.is_empty(), "no artifact written");
+    for f in &files {
+        let mut bytes = std::fs::read(f).expect("read artifact");
+        // Flip bytes throughout: header, body and trailer.
+        let len = bytes.len();
+        for i in (0..len).step_by(len.max(64) / 64) {
+            bytes[i] ^= 0x5a;
+        }
+        std::fs::write(f, bytes).expect("tamper");
+    }
+
+    let reloaded = cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("load after tampering");
+    assert!(
+        !reloaded.info().from_cache,
+        "a tampered artifact must not be deserialized"
+    );
+    let handle = reloaded
+        .instantiate(Default::default())
+        .await
+        .expect("instantiate recompiled");
+    assert_eq!(handle.version().await.expect("version"), 7);
+}
