@@ -7,8 +7,8 @@ use crate::environ::Environ;
 use crate::error::Result;
 use crate::handle::{ProviderHandle, call_guest, call_optional, flat, run_on};
 use crate::types::{
-    Attrs, Cloud, CloudCredential, Credential, CredentialSchema, FinalizeCredentialParams,
-    OpenParams, PrepareConfigParams, Region, SchemaField,
+    Attrs, Cloud, CloudCredential, CloudSpec, Credential, CredentialSchema,
+    FinalizeCredentialParams, OpenParams, PrepareConfigParams, Region, SchemaField,
 };
 
 impl ProviderHandle {
@@ -33,7 +33,11 @@ impl ProviderHandle {
     }
 
     /// `PrepareConfig`.
-    pub async fn prepare_config(&self, p: PrepareConfigParams) -> Result<Attrs> {
+    ///
+    /// The cloud spec's credential reaches the provider without its secret
+    /// attributes (see [`ProviderHandle::redact_credential`]).
+    pub async fn prepare_config(&self, mut p: PrepareConfigParams) -> Result<Attrs> {
+        p.cloud = self.redact_credential(p.cloud).await?;
         flat(call_guest!(self, "prepare-config", |store, g| g
             .provider
             .call_prepare_config(store, &p)))
@@ -75,7 +79,11 @@ impl ProviderHandle {
     /// `Open`: an environ for the model described by `p`. The returned
     /// [`Environ`] keeps `p` (and later its latest config) so that it can
     /// re-open itself if this instance is ever replaced.
-    pub async fn open(&self, p: OpenParams) -> Result<Environ> {
+    ///
+    /// The cloud spec's credential reaches the provider without its secret
+    /// attributes (see [`ProviderHandle::redact_credential`]).
+    pub async fn open(&self, mut p: OpenParams) -> Result<Environ> {
+        p.cloud = self.redact_credential(p.cloud).await?;
         let mut guard = self.acquire().await?;
         let resource = flat(run_on!(self, guard, "open", |store, g| g
             .provider
@@ -88,6 +96,37 @@ impl ProviderHandle {
             None => return Err(crate::handle::lost("open")),
         }
         Ok(Environ::new(self.clone(), id, p))
+    }
+
+    /// Keeps in `spec.credential` only the attributes the provider's own
+    /// schema for that auth type declares and does not mark hidden: a
+    /// provider uses a secret through the host, it is never handed the
+    /// bytes. An auth type the provider has no schema for keeps no
+    /// attributes at all (fail closed).
+    pub async fn redact_credential(&self, mut spec: CloudSpec) -> Result<CloudSpec> {
+        let Some(cred) = spec.credential.as_mut() else {
+            return Ok(spec);
+        };
+        let schemas = self.credential_schemas().await?;
+        let visible: Vec<&str> = schemas
+            .iter()
+            .filter(|s| s.auth_type == cred.auth_type)
+            .flat_map(|s| s.attributes.iter())
+            .filter(|a| !a.hidden)
+            .map(|a| a.name.as_str())
+            .collect();
+        let before = cred.attributes.len();
+        cred.attributes
+            .retain(|(name, _)| visible.contains(&name.as_str()));
+        if cred.attributes.len() != before {
+            tracing::debug!(
+                target: "strato::credentials",
+                auth_type = %cred.auth_type,
+                withheld = before - cred.attributes.len(),
+                "credential attributes withheld from the provider"
+            );
+        }
+        Ok(spec)
     }
 
     // ----------------------------------------- optional provider interfaces

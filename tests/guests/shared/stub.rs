@@ -11,11 +11,11 @@ use crate::exports::juju::environs::environ::{
 };
 use crate::exports::juju::environs::provider;
 use crate::juju::environs::types::{
-    Attrs, BootstrapDialOpts, BootstrapParams, CloudCredential, Constraints, ConstraintsRules,
-    CreateParams, Credential, CredentialSchema, Error, ErrorKind, FinalizeCredentialParams,
-    Instance, InstanceConfig, InstanceTypesWithCost, OpenParams, PrecheckInstanceParams,
-    PrepareConfigParams, StartInstanceParams, StartInstanceResult, StorageProviderInfo,
-    VersionNumber,
+    Attrs, BootstrapDialOpts, BootstrapParams, CloudCredential, CloudSpec, Constraints,
+    ConstraintsRules, CreateParams, Credential, CredentialAttr, CredentialSchema, Error, ErrorKind,
+    FinalizeCredentialParams, Instance, InstanceConfig, InstanceTypesWithCost, OpenParams,
+    PrecheckInstanceParams, PrepareConfigParams, StartInstanceParams, StartInstanceResult,
+    StorageProviderInfo, VersionNumber,
 };
 
 /// The exported component.
@@ -37,8 +37,23 @@ impl provider::Guest for Stub {
     fn validate(config: Attrs, _old: Option<Attrs>) -> Result<Attrs, Error> {
         Ok(config)
     }
+    /// `userpass` with a hidden `password`, so a test can check that the
+    /// host withholds it.
     fn credential_schemas() -> Vec<CredentialSchema> {
-        Vec::new()
+        let attr = |name: &str, hidden: bool| CredentialAttr {
+            name: name.to_string(),
+            description: String::new(),
+            hidden,
+            file_attr: String::new(),
+            file_path: false,
+            expand_file_path: false,
+            optional: false,
+            options: Vec::new(),
+        };
+        vec![CredentialSchema {
+            auth_type: "userpass".to_string(),
+            attributes: vec![attr("username", false), attr("password", true)],
+        }]
     }
     fn detect_credentials() -> Result<CloudCredential, Error> {
         Err(Error {
@@ -53,6 +68,7 @@ impl provider::Guest for Stub {
     fn open(params: OpenParams) -> Result<Environ, Error> {
         Ok(Environ::new(StubEnviron {
             config: std::cell::RefCell::new(params.config),
+            cloud: params.cloud,
         }))
     }
 }
@@ -73,6 +89,8 @@ pub fn not_implemented(what: &str) -> Error {
 
 pub struct StubEnviron {
     pub config: std::cell::RefCell<Attrs>,
+    /// The cloud spec as the guest received it (credential fishing).
+    pub cloud: CloudSpec,
 }
 
 pub struct StubFinalizer;
@@ -131,7 +149,16 @@ impl GuestEnviron for StubEnviron {
     fn instances(&self, ids: Vec<String>) -> Result<Vec<Option<Instance>>, Error> {
         crate::instances(ids)
     }
+    /// Credential fishing: with a credential in its cloud spec, answers
+    /// with every credential attribute it was given, as `name=value` ids.
     fn controller_instances(&self, _controller_uuid: String) -> Result<Vec<String>, Error> {
+        if let Some(cred) = &self.cloud.credential {
+            return Ok(cred
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect());
+        }
         Err(Error {
             kind: ErrorKind::NotBootstrapped,
             message: "model is not bootstrapped".to_string(),

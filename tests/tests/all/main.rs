@@ -5,6 +5,7 @@
 mod broken;
 mod cache;
 mod conformance;
+mod credentials;
 mod limits;
 mod loading;
 mod persistence;
