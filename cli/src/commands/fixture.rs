@@ -185,20 +185,7 @@ pub fn dial_opts() -> BootstrapDialOpts {
 }
 
 pub fn no_constraints() -> Constraints {
-    Constraints {
-        arch: None,
-        container: None,
-        cores: None,
-        cpu_power: None,
-        mem: None,
-        root_disk: None,
-        root_disk_source: None,
-        tags: None,
-        instance_type: None,
-        spaces: None,
-        virt_type: None,
-        zones: None,
-    }
+    strato_runtime::constraints::empty()
 }
 
 pub fn tcp(from: i32, to: i32) -> IngressRule {

@@ -15,20 +15,7 @@ pub const AGENT_VERSION: &str = "2.8.0";
 
 /// Every constraint unset.
 pub fn no_constraints() -> Constraints {
-    Constraints {
-        arch: None,
-        container: None,
-        cores: None,
-        cpu_power: None,
-        mem: None,
-        root_disk: None,
-        root_disk_source: None,
-        tags: None,
-        instance_type: None,
-        spaces: None,
-        virt_type: None,
-        zones: None,
-    }
+    strato_runtime::constraints::empty()
 }
 
 /// Juju 2.8.0.
