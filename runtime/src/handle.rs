@@ -37,6 +37,9 @@ macro_rules! run_on {
         let outcome = match $guard.as_mut() {
             Some(live) => {
                 let timeout = handle.arm(&mut live.store);
+                // Cleared by `settle`; still set if the caller dropped this
+                // future (cancelled the call) before it finished.
+                live.in_call = true;
                 let $store = &mut live.store;
                 let $guests = &live.guests;
                 ::tokio::time::timeout(timeout, $body).await
@@ -92,6 +95,8 @@ pub(crate) struct Live {
     pub generation: u64,
     /// Environ id → its resource in this instance.
     pub environs: HashMap<u64, ResourceAny>,
+    /// A call is running (or was abandoned mid-way by a cancelled caller).
+    pub in_call: bool,
 }
 
 pub(crate) type LiveGuard<'a> = MutexGuard<'a, Option<Live>>;
@@ -251,6 +256,7 @@ impl ProviderHandle {
             Ok(Ok(r)) => {
                 if let Some(live) = guard.as_mut() {
                     live.store.data_mut().clock.deadline = None;
+                    live.in_call = false;
                 }
                 self.inner.failures.store(0, Ordering::Relaxed);
                 Ok(r)
@@ -277,6 +283,13 @@ impl ProviderHandle {
     /// resources first.
     pub(crate) async fn acquire(&self) -> Result<LiveGuard<'_>> {
         let mut guard = self.inner.live.lock().await;
+        if guard.as_ref().is_some_and(|live| live.in_call) {
+            // The previous caller dropped its future mid-call (Juju's
+            // `Abort`): the guest stopped wherever it was, so its instance
+            // cannot be trusted or re-entered. Start afresh.
+            tracing::info!(target: "strato::runtime", "previous call was cancelled; replacing the instance");
+            *guard = None;
+        }
         if guard.is_none() {
             *guard = Some(self.instantiate().await?);
         }
@@ -355,6 +368,7 @@ impl ProviderHandle {
             guests,
             generation,
             environs: HashMap::new(),
+            in_call: false,
         })
     }
 }

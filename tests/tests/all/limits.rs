@@ -96,3 +96,15 @@ async fn unbounded_recursion_traps_and_next_call_works() {
     }
     next_call_works(&handle, &env).await;
 }
+
+/// Juju's `Abort`: the host cancels a call by dropping its future. The
+/// instance it was running in is dropped too, and the next call works
+/// without a spurious error.
+#[tokio::test]
+async fn cancelled_call_leaves_the_handle_working() {
+    let (handle, env) = misbehaving().await;
+    let ids = ["loop".to_string()];
+    let cancelled = tokio::time::timeout(Duration::from_millis(300), env.instances(&ids)).await;
+    assert!(cancelled.is_err(), "the looping call cannot have returned");
+    next_call_works(&handle, &env).await;
+}
