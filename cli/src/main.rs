@@ -17,6 +17,8 @@ Exit status: 0 ok, 1 runtime or provider failure, 2 bad input (unreadable file, 
 Examples:
   strato demo                      run the dummy provider through its lifecycle
   strato inspect provider.wasm     show what a provider component exports and imports
+  strato conformance provider.wasm --fixture my-cloud.yaml
+                                   check a provider against Juju's environs contracts
   strato --verbose demo            the same with the runtime's log on stderr
   strato --verbose=strato=trace inspect provider.wasm";
 
@@ -53,6 +55,9 @@ enum Command {
     /// Show a provider component's world, optional interfaces, imports, size and
     /// compile time.
     Inspect(commands::inspect::InspectArgs),
+    /// Run the conformance kit (Juju's environs behaviour contracts) on a
+    /// provider component, with a fixture describing its cloud.
+    Conformance(commands::conformance::ConformanceArgs),
     /// Write the embedded dummy provider component to PATH (used by the tests).
     #[command(hide = true)]
     DummyComponent {
@@ -89,6 +94,7 @@ async fn run(command: Command, out: &Output) -> Result<(), CliError> {
     match command {
         Command::Demo(args) => commands::demo::run(args, out).await,
         Command::Inspect(args) => commands::inspect::run(args, out).await,
+        Command::Conformance(args) => commands::conformance::run(args, out).await,
         Command::DummyComponent { path } => commands::demo::write_component(&path, out),
     }
 }

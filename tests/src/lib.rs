@@ -1,14 +1,14 @@
 //! Strato's integration suites.
 //!
 //! - [`conformance`]: the behaviour contracts of Juju's `environs`, runnable
-//!   against any provider component with a fixture (`strato conformance`
-//!   uses it too).
+//!   against any provider component with a fixture; re-exported from the
+//!   `strato-conformance` crate (which `strato conformance` uses too).
 //! - [`guests`]: paths of the components built from source by this crate's
 //!   build script: the dummy provider and the test guests in `tests/guests/`.
 //!
 //! The test binary is `tests/all/main.rs`.
 
-pub mod conformance;
+pub use strato_conformance as conformance;
 
 /// Paths of the guest components built by `build.rs`, one constant per
 /// package: `STRATO_DUMMY_COMPONENT`, `GUEST_MISBEHAVE_COMPONENT`, …

@@ -1,4 +1,4 @@
-//! What both commands need from `strato-runtime`: the embedded dummy
+//! What the commands need from `strato-runtime`: the embedded dummy
 //! component, the compile cache location and error classification.
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@
 //!
 //! ```no_run
 //! # async fn example(component: strato_runtime::Component) {
-//! use strato_tests::conformance::{self, Fixture};
+//! use strato_conformance::{self as conformance, Fixture};
 //! let report = conformance::run(&component, &Fixture::dummy()).await;
 //! print!("{report}");
 //! assert_eq!(report.failed(), 0);
@@ -304,7 +304,7 @@ pub fn short_debug<T: std::fmt::Debug>(v: &T) -> String {
 macro_rules! ensure {
     ($cond:expr, $($arg:tt)+) => {
         if !$cond {
-            return Err($crate::conformance::Outcome::Fail(format!($($arg)+)));
+            return Err($crate::Outcome::Fail(format!($($arg)+)));
         }
     };
 }

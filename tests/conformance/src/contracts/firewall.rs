@@ -3,9 +3,9 @@
 use strato_runtime::Environ;
 use strato_runtime::types::{IngressRule, Value};
 
-use crate::conformance::params::{rule, rule_order, rule_string};
-use crate::conformance::{CallExt, Check, Ctx, Fixture, expect_err, set_attr};
 use crate::ensure;
+use crate::params::{rule, rule_order, rule_string};
+use crate::{CallExt, Check, Ctx, Fixture, expect_err, set_attr};
 
 use super::instances::started_id;
 

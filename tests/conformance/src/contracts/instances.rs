@@ -3,9 +3,9 @@
 use strato_runtime::Error;
 use strato_runtime::types::{Instance, StartInstanceResult};
 
-use crate::conformance::params::{precheck_params, start_params};
-use crate::conformance::{CallExt, Check, Ctx, Outcome, expect_err, short_debug};
 use crate::ensure;
+use crate::params::{precheck_params, start_params};
+use crate::{CallExt, Check, Ctx, Outcome, expect_err, short_debug};
 
 /// The ids of `instances`.
 pub(crate) fn ids(instances: &[Instance]) -> Vec<String> {
@@ -289,7 +289,7 @@ pub async fn start_zone_independent(cx: &Ctx) -> Check {
     }
     let zones = env.availability_zones().await.call("AvailabilityZones")?;
     if let Some(zone) = zones.iter().find(|z| !z.available) {
-        let mut params = start_params(cx.fixture(), "5", crate::conformance::params::FAKE_NONCE);
+        let mut params = start_params(cx.fixture(), "5", crate::params::FAKE_NONCE);
         params.availability_zone = zone.name.clone();
         match env.start_instance(params).await {
             Ok(r) => {

@@ -3,11 +3,11 @@
 use strato_runtime::types::{BootstrapConfig, ControllerConfig, CreateParams, InstanceConfig};
 use strato_runtime::{Environ, Error};
 
-use crate::conformance::params::{
+use crate::ensure;
+use crate::params::{
     FAKE_NONCE, agent_version, bootstrap_params, dial_opts, instance_config, no_constraints,
 };
-use crate::conformance::{CallExt, Check, Ctx, Outcome, expect_err, short_debug};
-use crate::ensure;
+use crate::{CallExt, Check, Ctx, Outcome, expect_err, short_debug};
 
 use super::instances::{describe, ids, started_id};
 
@@ -186,7 +186,7 @@ pub async fn destroy_controller(cx: &Ctx) -> Check {
     {
         Ok(()) => {
             hosted
-                .start_instance(crate::conformance::params::start_params(
+                .start_instance(crate::params::start_params(
                     &hosted_fixture,
                     "0",
                     FAKE_NONCE,

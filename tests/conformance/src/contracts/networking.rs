@@ -2,8 +2,8 @@
 
 use strato_runtime::OptionalInterface;
 
-use crate::conformance::{CallExt, Check, Ctx, Outcome, expect_err};
 use crate::ensure;
+use crate::{CallExt, Check, Ctx, Outcome, expect_err};
 
 use super::instances::started_id;
 

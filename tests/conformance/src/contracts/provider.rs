@@ -3,10 +3,10 @@
 use strato_runtime::types::{PrepareConfigParams, Value};
 use strato_runtime::{Error, ProviderRegistry};
 
-use crate::conformance::{
+use crate::ensure;
+use crate::{
     CallExt, Check, Ctx, Outcome, expect_err, get_attr, json_to_value, set_attr, short_debug,
 };
-use crate::ensure;
 
 /// §3.4.1: the registry's rules, with this component registered in it.
 pub async fn registry(cx: &Ctx) -> Check {
