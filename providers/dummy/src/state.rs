@@ -109,7 +109,15 @@ impl Store {
             .map_err(|e| Error::other(format!("encoding model state: {e}")))?;
         let file = dir.join(format!("{}.json", self.uuid));
         let tmp = dir.join(format!("{}.json.tmp", self.uuid));
-        std::fs::write(&tmp, text).map_err(|e| Error::from(e).context("writing model state"))?;
+        // Write and flush the new state beside the old one, then rename over
+        // it: a reader (or a process killed mid-write) sees old or new,
+        // never a torn file.
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, &text)?;
+            f.sync_all()
+        };
+        write().map_err(|e| Error::from(e).context("writing model state"))?;
         std::fs::rename(&tmp, &file).map_err(|e| Error::from(e).context("saving model state"))
     }
 
