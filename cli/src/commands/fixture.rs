@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use strato_runtime::HostHooks;
 use strato_runtime::types::{
     ApiInfo, Attrs, BootstrapConfig, BootstrapDialOpts, BootstrapParams, CloudSpec, Constraints,
-    ControllerConfig, Credential, IngressRule, InstanceConfig, InstanceState, StartInstanceParams,
-    Tools, Value, VersionNumber,
+    ControllerConfig, IngressRule, InstanceConfig, InstanceState, StartInstanceParams, Tools,
+    Value, VersionNumber,
 };
 
 use crate::output;
@@ -154,26 +154,11 @@ impl Model {
     }
 }
 
-/// The dummy fixture's cloud: endpoints and a userpass credential (the host
-/// keeps the password; the provider sees the user name only).
+/// The dummy fixture's cloud (the conformance kit's): endpoints and a
+/// userpass credential. The host withholds the password from the provider,
+/// which sees the user name only.
 pub fn cloud_spec() -> CloudSpec {
-    CloudSpec {
-        cloud_type: "dummy".into(),
-        name: "dummy".into(),
-        region: "dummy-region".into(),
-        endpoint: "dummy-endpoint".into(),
-        identity_endpoint: "dummy-identity-endpoint".into(),
-        storage_endpoint: "dummy-storage-endpoint".into(),
-        credential: Some(Credential {
-            auth_type: "userpass".into(),
-            attributes: vec![("username".into(), "dummy".into())],
-            revoked: false,
-            label: "dummy credential".into(),
-            invalid: false,
-            invalid_reason: String::new(),
-        }),
-        ca_certificates: Vec::new(),
-    }
+    strato_conformance::Fixture::dummy().cloud_spec()
 }
 
 pub fn dial_opts() -> BootstrapDialOpts {
