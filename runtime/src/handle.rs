@@ -238,6 +238,7 @@ impl ProviderHandle {
         let clock = &mut store.data_mut().clock;
         clock.deadline = Some(Instant::now() + timeout);
         clock.expired = false;
+        store.data().output.reset();
         // Yield to the executor on every epoch tick; the callback decides
         // when the deadline has passed.
         store.set_epoch_deadline(1);

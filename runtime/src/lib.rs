@@ -76,6 +76,7 @@ pub use error::{Error, ProviderError, Result, kind_name};
 pub use handle::ProviderHandle;
 pub use host::{HostHooks, LogLevel};
 pub use inspect::{ComponentInfo, OptionalInterface, inspect};
+pub use limits::{OUTPUT_BYTES_PER_CALL, OUTPUT_LINES_PER_CALL};
 pub use optional::{supports_container_addresses, supports_networking, supports_spaces};
 pub use registry::ProviderRegistry;
 pub use store::STATE_DIR_GUEST_PATH;

@@ -5,8 +5,13 @@
 //! remembers that it did so the error can say "memory limit" rather than a
 //! generic trap. Time: an epoch callback that yields to the executor on every
 //! tick (so a spinning guest never blocks a tokio worker for long) and
-//! interrupts the guest once the call's deadline has passed.
+//! interrupts the guest once the call's deadline has passed. Output: a
+//! per-call budget of lines and bytes shared by every way a guest can talk
+//! to the host (log, bootstrap-context output, status callbacks, stdout and
+//! stderr), so a chatty or hostile guest cannot flood the host's log or the
+//! embedder's hooks.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::{ResourceLimiter, StoreContextMut, Trap, UpdateDeadline};
@@ -22,6 +27,63 @@ const TABLE_ELEMENTS_LIMIT: usize = 1 << 20;
 const INSTANCES_LIMIT: usize = 1_000;
 const TABLES_LIMIT: usize = 1_000;
 const MEMORIES_LIMIT: usize = 100;
+
+/// Lines of output a guest may produce in one call; the rest is dropped.
+pub const OUTPUT_LINES_PER_CALL: u32 = 1_000;
+/// Bytes of output a guest may produce in one call; the rest is dropped.
+pub const OUTPUT_BYTES_PER_CALL: usize = 1 << 20;
+
+/// The output budget of the call in progress (shared with the stdout and
+/// stderr streams, which live outside the store data).
+#[derive(Debug)]
+pub(crate) struct OutputBudget {
+    lines: AtomicUsize,
+    bytes: AtomicUsize,
+    dropped: AtomicU64,
+}
+
+impl OutputBudget {
+    pub fn new() -> Self {
+        OutputBudget {
+            lines: AtomicUsize::new(OUTPUT_LINES_PER_CALL as usize),
+            bytes: AtomicUsize::new(OUTPUT_BYTES_PER_CALL),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// A fresh budget for the next call.
+    pub fn reset(&self) {
+        self.lines
+            .store(OUTPUT_LINES_PER_CALL as usize, Ordering::Relaxed);
+        self.bytes.store(OUTPUT_BYTES_PER_CALL, Ordering::Relaxed);
+        self.dropped.store(0, Ordering::Relaxed);
+    }
+
+    /// Takes one line of `len` bytes from the budget; false (and the line is
+    /// to be dropped) once it is spent. The first drop of a call is logged.
+    pub fn take(&self, len: usize, provider: &str) -> bool {
+        let lines = self
+            .lines
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| l.checked_sub(1));
+        let bytes = lines.is_ok()
+            && self
+                .bytes
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(len))
+                .is_ok();
+        if bytes {
+            return true;
+        }
+        self.lines.store(0, Ordering::Relaxed);
+        if self.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
+            tracing::warn!(
+                target: "strato::guest",
+                provider,
+                "provider exceeded its output budget for this call ({OUTPUT_LINES_PER_CALL} lines, {OUTPUT_BYTES_PER_CALL} bytes); the rest of its output is dropped"
+            );
+        }
+        false
+    }
+}
 
 /// Refuses growth past the limits and records that it did.
 pub(crate) struct Limiter {

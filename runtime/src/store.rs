@@ -19,7 +19,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::error::{Error, Result};
 use crate::host::HostHooks;
-use crate::limits::{CallClock, Limiter, on_epoch};
+use crate::limits::{CallClock, Limiter, OutputBudget, on_epoch};
 
 /// The guest path of the granted state directory.
 pub const STATE_DIR_GUEST_PATH: &str = "/state";
@@ -31,6 +31,8 @@ pub struct StoreState {
     pub(crate) limiter: Limiter,
     pub(crate) clock: CallClock,
     pub(crate) hooks: Option<Arc<dyn HostHooks>>,
+    /// What the guest may still say in the call in progress.
+    pub(crate) output: Arc<OutputBudget>,
     /// Short name of the component, for log lines.
     pub(crate) label: Arc<str>,
 }
@@ -54,14 +56,17 @@ pub(crate) struct StoreSpec<'a> {
 /// Creates a store with the sandbox's WASI context, limits and epoch
 /// callback installed. The state directory is created if missing.
 pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<StoreState>> {
+    let output = Arc::new(OutputBudget::new());
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(LogOutput {
         stream: "stdout",
         label: spec.label.clone(),
+        budget: output.clone(),
     })
     .stderr(LogOutput {
         stream: "stderr",
         label: spec.label.clone(),
+        budget: output.clone(),
     });
     if let Some(dir) = &spec.grants.state_dir {
         std::fs::create_dir_all(dir)
@@ -80,6 +85,7 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
         limiter: Limiter::new(spec.memory_limit),
         clock: CallClock::default(),
         hooks: spec.grants.hooks.clone(),
+        output,
         label: spec.label,
     };
     let mut store = Store::new(engine, state);
@@ -94,6 +100,7 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
 struct LogOutput {
     stream: &'static str,
     label: Arc<str>,
+    budget: Arc<OutputBudget>,
 }
 
 impl IsTerminal for LogOutput {
@@ -120,7 +127,7 @@ impl AsyncWrite for LogOutput {
         let shown = &buf[..buf.len().min(MAX_OUTPUT_LOGGED)];
         let text = String::from_utf8_lossy(shown);
         let text = text.trim_end();
-        if !text.is_empty() {
+        if !text.is_empty() && self.budget.take(text.len(), &self.label) {
             tracing::debug!(target: "strato::guest", provider = %self.label, stream = self.stream, "{text}");
         }
         Poll::Ready(Ok(buf.len()))

@@ -93,6 +93,14 @@ struct NoHooks;
 impl HostHooks for NoHooks {}
 
 impl StoreState {
+    /// The hooks, if the guest may still say `text` in this call (the
+    /// output budget); `None` drops it.
+    fn speak(&self, text: &str) -> Option<&dyn HostHooks> {
+        self.output
+            .take(text.len(), &self.label)
+            .then(|| self.hooks())
+    }
+
     fn hooks(&self) -> &dyn HostHooks {
         match &self.hooks {
             Some(h) => h.as_ref(),
@@ -122,7 +130,10 @@ impl types::Host for StoreState {}
 
 impl call_context::Host for StoreState {
     async fn invalidate_credential(&mut self, reason: String) -> Result<(), types::Error> {
-        self.hooks().invalidate_credential(&cut(reason));
+        let reason = cut(reason);
+        if let Some(h) = self.speak(&reason) {
+            h.invalidate_credential(&reason);
+        }
         Ok(())
     }
 
@@ -140,12 +151,18 @@ impl call_context::Host for StoreState {
         info: String,
         data: Attrs,
     ) -> Result<(), types::Error> {
-        self.hooks().status(status, &cut(info), &data);
+        let info = cut(info);
+        if let Some(h) = self.speak(&info) {
+            h.status(status, &info, &data);
+        }
         Ok(())
     }
 
     async fn cleanup(&mut self, info: String) -> Result<(), types::Error> {
-        self.hooks().cleanup(&cut(info));
+        let info = cut(info);
+        if let Some(h) = self.speak(&info) {
+            h.cleanup(&info);
+        }
         Ok(())
     }
 }
@@ -153,6 +170,9 @@ impl call_context::Host for StoreState {
 impl log::Host for StoreState {
     async fn log(&mut self, level: LogLevel, message: String) {
         let message = cut(message);
+        if self.speak(&message).is_none() {
+            return;
+        }
         let provider = &*self.label;
         match level {
             LogLevel::Trace => tracing::trace!(target: "strato::guest", provider, "{message}"),
@@ -170,19 +190,31 @@ impl bootstrap_context::Host for StoreState {
     }
 
     async fn infof(&mut self, message: String) {
-        self.hooks().infof(&cut(message));
+        let message = cut(message);
+        if let Some(h) = self.speak(&message) {
+            h.infof(&message);
+        }
     }
 
     async fn verbosef(&mut self, message: String) {
-        self.hooks().verbosef(&cut(message));
+        let message = cut(message);
+        if let Some(h) = self.speak(&message) {
+            h.verbosef(&message);
+        }
     }
 
     async fn write_stdout(&mut self, text: String) {
-        self.hooks().write_stdout(&cut(text));
+        let text = cut(text);
+        if let Some(h) = self.speak(&text) {
+            h.write_stdout(&text);
+        }
     }
 
     async fn write_stderr(&mut self, text: String) {
-        self.hooks().write_stderr(&cut(text));
+        let text = cut(text);
+        if let Some(h) = self.speak(&text) {
+            h.write_stderr(&text);
+        }
     }
 
     async fn read_stdin(&mut self, max_bytes: u32) -> Result<Vec<u8>, types::Error> {

@@ -108,3 +108,44 @@ async fn cancelled_call_leaves_the_handle_working() {
     assert!(cancelled.is_err(), "the looping call cannot have returned");
     next_call_works(&handle, &env).await;
 }
+
+/// Counts the lines a guest says through the bootstrap context.
+#[derive(Default)]
+struct Counter(std::sync::atomic::AtomicUsize);
+
+impl strato_runtime::HostHooks for Counter {
+    fn infof(&self, _message: &str) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A guest that floods the host with output is cut off at the per-call
+/// output budget; the call itself still succeeds, and the next call gets a
+/// fresh budget.
+#[tokio::test]
+async fn flooding_output_is_capped_per_call() {
+    let rt = Runtime::new(RuntimeConfig::default()).expect("runtime");
+    let component = load(&rt, guests::GUEST_MISBEHAVE_COMPONENT).await;
+    let counter = std::sync::Arc::new(Counter::default());
+    let handle = component
+        .instantiate(strato_runtime::Grants {
+            hooks: Some(counter.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("instantiate");
+    let fixture = Fixture::dummy();
+    let env = handle
+        .open(OpenParams {
+            cloud: fixture.cloud_spec(),
+            config: fixture.config_attrs(),
+        })
+        .await
+        .expect("open");
+    let said = || counter.0.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(call(&env, "chatty").await.expect("chatty"), vec!["chatty"]);
+    let budget = strato_runtime::OUTPUT_LINES_PER_CALL as usize;
+    assert_eq!(said(), budget, "the guest tried to say 100,000 lines");
+    call(&env, "chatty").await.expect("chatty again");
+    assert_eq!(said(), 2 * budget, "each call has its own budget");
+}

@@ -7,6 +7,7 @@
 //! | `trap` | panics, which traps |
 //! | `oom` | allocates until linear memory runs out |
 //! | `recurse` | recurses without bound until the stack is exhausted |
+//! | `chatty` | says [`CHATTY_LINES`] lines through `bootstrap-context.infof` |
 //! | anything else | returns a slot with that id |
 //!
 //! `version()` returns [`VERSION`] (7) so a test can check that the next call
@@ -28,6 +29,9 @@ use juju::environs::types::{Error, Instance, InstanceState, InstanceStatus};
 /// What `version()` answers.
 pub const VERSION: u32 = 7;
 
+/// How many lines a `chatty` id makes the guest say.
+pub const CHATTY_LINES: u32 = 100_000;
+
 fn ping(_endpoint: String) -> Result<(), Error> {
     Err(stub::not_implemented("ping"))
 }
@@ -41,6 +45,11 @@ fn instances(ids: Vec<String>) -> Result<Vec<Option<Instance>>, Error> {
             "oom" => exhaust_memory(),
             "recurse" => {
                 black_box(recurse(black_box(1)));
+            }
+            "chatty" => {
+                for i in 0..CHATTY_LINES {
+                    juju::environs::bootstrap_context::infof(&format!("chatty line {i}"));
+                }
             }
             _ => {}
         }
