@@ -52,6 +52,7 @@
 
 mod bindings;
 mod cache;
+pub mod capabilities;
 mod component;
 pub mod config;
 pub mod constraints;
