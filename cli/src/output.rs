@@ -418,3 +418,10 @@ mod tests {
         );
     }
 }
+
+/// How a command prints its data: a table or text for people, or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}

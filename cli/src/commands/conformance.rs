@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use strato_conformance::{self as kit, Fixture, Outcome, Report};
 use strato_runtime::{Runtime, RuntimeConfig};
 
 use super::runtime::{cache_dir, classify};
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 const AFTER_HELP: &str = "\
 Runs the behaviour contracts of Juju's environs suites against the component, each in a fresh
@@ -47,12 +47,6 @@ pub struct ConformanceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub async fn run(args: ConformanceArgs, out: &Output) -> Result<(), CliError> {

@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use strato_runtime::{ComponentInfo, OptionalInterface, Runtime, RuntimeConfig};
 
 use super::runtime::classify;
 use crate::error::CliError;
-use crate::output::{self, Output};
+use crate::output::{self, Format, Output};
 
 const AFTER_HELP: &str = "\
 Exit status: 0 ok, 1 runtime failure (e.g. compilation failed), 2 bad input: the file cannot be read,
@@ -34,12 +34,6 @@ pub struct InspectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 /// The report, as printed in both formats.
