@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use strato_runtime::types::OpenParams;
-use strato_runtime::{Environ, Error, ProviderHandle, Runtime, RuntimeConfig};
+use strato_runtime::{Environ, Error, Grants, ProviderHandle, Runtime, RuntimeConfig};
 use strato_tests::conformance::Fixture;
 use strato_tests::guests;
 
@@ -16,17 +16,19 @@ use crate::load;
 const SAFETY: Duration = Duration::from_secs(120);
 
 async fn misbehaving() -> (ProviderHandle, Environ) {
-    let rt = Runtime::new(RuntimeConfig {
+    let config = RuntimeConfig {
         call_timeout: Duration::from_secs(2),
         memory_limit: 64 << 20,
         ..RuntimeConfig::default()
-    })
-    .expect("runtime");
+    };
+    open_misbehaving(config, Grants::default()).await
+}
+
+/// The misbehave guest, instantiated with `grants`, with an environ open.
+async fn open_misbehaving(config: RuntimeConfig, grants: Grants) -> (ProviderHandle, Environ) {
+    let rt = Runtime::new(config).expect("runtime");
     let component = load(&rt, guests::GUEST_MISBEHAVE_COMPONENT).await;
-    let handle = component
-        .instantiate(Default::default())
-        .await
-        .expect("instantiate");
+    let handle = component.instantiate(grants).await.expect("instantiate");
     let fixture = Fixture::dummy();
     let env = handle
         .open(OpenParams {
@@ -124,24 +126,12 @@ impl strato_runtime::HostHooks for Counter {
 /// fresh budget.
 #[tokio::test]
 async fn flooding_output_is_capped_per_call() {
-    let rt = Runtime::new(RuntimeConfig::default()).expect("runtime");
-    let component = load(&rt, guests::GUEST_MISBEHAVE_COMPONENT).await;
     let counter = std::sync::Arc::new(Counter::default());
-    let handle = component
-        .instantiate(strato_runtime::Grants {
-            hooks: Some(counter.clone()),
-            ..Default::default()
-        })
-        .await
-        .expect("instantiate");
-    let fixture = Fixture::dummy();
-    let env = handle
-        .open(OpenParams {
-            cloud: fixture.cloud_spec(),
-            config: fixture.config_attrs(),
-        })
-        .await
-        .expect("open");
+    let grants = Grants {
+        hooks: Some(counter.clone()),
+        ..Grants::default()
+    };
+    let (_handle, env) = open_misbehaving(RuntimeConfig::default(), grants).await;
     let said = || counter.0.load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(call(&env, "chatty").await.expect("chatty"), vec!["chatty"]);
     let budget = strato_runtime::OUTPUT_LINES_PER_CALL as usize;
