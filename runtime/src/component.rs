@@ -1,47 +1,26 @@
 //! A compiled, linked provider component and the grants an instance gets.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::Engine;
 use wasmtime::component::InstancePre;
 
+use crate::audit::{Audit, Capability, Decision};
 use crate::bindings::Indices;
+use crate::config::RuntimeConfig;
 use crate::error::Result;
+use crate::grants::{GrantReport, Grants, report};
 use crate::handle::ProviderHandle;
-use crate::host::HostHooks;
 use crate::inspect::{ComponentInfo, OptionalInterface};
 use crate::store::StoreState;
-
-/// What an instance is given beyond the closed sandbox.
-///
-/// By default nothing: no filesystem, and host hooks that only log.
-#[derive(Default, Clone)]
-pub struct Grants {
-    /// A private directory, preopened as `/state` for the guest; created if
-    /// missing. Nothing else of the filesystem exists for the guest.
-    pub state_dir: Option<PathBuf>,
-    /// What the host does on `call-context` and `bootstrap-context` calls.
-    pub hooks: Option<Arc<dyn HostHooks>>,
-}
-
-impl std::fmt::Debug for Grants {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Grants")
-            .field("state_dir", &self.state_dir)
-            .field("hooks", &self.hooks.is_some())
-            .finish()
-    }
-}
 
 pub(crate) struct ComponentInner {
     pub engine: Engine,
     pub pre: InstancePre<StoreState>,
     pub indices: Indices,
     pub info: ComponentInfo,
-    pub call_timeout: Duration,
-    pub memory_limit: usize,
+    pub config: RuntimeConfig,
+    pub audit: Audit,
     /// Short name for log lines: the first 12 hex digits of the sha256.
     pub label: Arc<str>,
 }
@@ -74,11 +53,40 @@ impl Component {
         self.inner.indices.supports(i)
     }
 
-    /// Creates a sandboxed instance slot with `grants`. The component is
-    /// instantiated once right away, so a component that cannot start fails
-    /// here.
+    /// What the component asks for, what `grants` give and what it would
+    /// get (see [`crate::grants::report`]).
+    pub fn grant_report(&self, grants: &Grants) -> GrantReport {
+        report(&self.inner.info.declared, grants)
+    }
+
+    /// Creates a sandboxed instance slot with `grants`. The instance gets
+    /// what the component declared and `grants` give; the difference is
+    /// logged and recorded as audit events. The component is instantiated
+    /// once right away, so a component that cannot start fails here.
     pub async fn instantiate(&self, grants: Grants) -> Result<ProviderHandle> {
-        ProviderHandle::new(self.clone(), grants).await
+        let handle = ProviderHandle::new(self.clone(), grants).await?;
+        let report = self.grant_report(handle.grants());
+        for line in &report.lines {
+            let decision = if line.effective() {
+                Decision::Allowed
+            } else {
+                Decision::Denied
+            };
+            if line.asked {
+                handle.scope().record(
+                    Capability::Grant,
+                    format!("{} {}", line.capability, line.what),
+                    decision,
+                    if line.effective() {
+                        "declared and granted"
+                    } else {
+                        line.note.as_str()
+                    },
+                );
+            }
+        }
+        tracing::info!(target: "strato::runtime", provider = %handle.name(), capabilities = %report, "provider instantiated");
+        Ok(handle)
     }
 
     /// The same component, described as served from the cache.
@@ -93,8 +101,8 @@ impl Component {
                 pre: c.pre.clone(),
                 indices: c.indices.clone(),
                 info,
-                call_timeout: c.call_timeout,
-                memory_limit: c.memory_limit,
+                config: c.config.clone(),
+                audit: c.audit.clone(),
                 label: c.label.clone(),
             }),
         }

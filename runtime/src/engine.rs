@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component as WasmComponent, Linker};
 use wasmtime::{Config, Engine};
 
+use crate::audit::{Actor, Audit, Capability, Decision};
 use crate::bindings::Indices;
 use crate::cache::ArtifactCache;
 use crate::component::{Component, ComponentInner};
@@ -34,6 +35,7 @@ struct RuntimeInner {
     config: RuntimeConfig,
     disk: Option<ArtifactCache>,
     loaded: Mutex<HashMap<String, Component>>,
+    audit: Audit,
 }
 
 /// Loads provider components: engine, epoch ticker and compile cache.
@@ -75,8 +77,15 @@ impl Runtime {
                 config,
                 disk,
                 loaded: Mutex::new(HashMap::new()),
+                audit: Audit::new(),
             }),
         })
+    }
+
+    /// The audit hub: every capability decision of every provider this
+    /// runtime loads (see [`Audit::subscribe`]).
+    pub fn audit(&self) -> &Audit {
+        &self.inner.audit
     }
 
     /// The settings the runtime was created with.
@@ -99,6 +108,33 @@ impl Runtime {
     /// export `juju:environs/provider` (another world), and a component that
     /// imports anything the sandbox does not offer.
     pub async fn load_bytes(&self, bytes: &[u8]) -> Result<Component> {
+        let loaded = self.load_checked(bytes).await;
+        let sha256 = crate::inspect::sha256_hex(bytes);
+        let actor = Actor {
+            provider: sha256[..12].to_string(),
+            sha256,
+            ..Actor::default()
+        };
+        let destination = format!("{} bytes", bytes.len());
+        let event = match &loaded {
+            Ok(c) => actor.event(
+                Capability::Load,
+                destination,
+                Decision::Allowed,
+                format!("juju:environs@{} provider", c.info().wit_version),
+            ),
+            Err(e) => actor.event(
+                Capability::Load,
+                destination,
+                Decision::Denied,
+                e.to_string(),
+            ),
+        };
+        self.inner.audit.record(event);
+        loaded
+    }
+
+    async fn load_checked(&self, bytes: &[u8]) -> Result<Component> {
         let info = inspect(bytes)?;
         let cached = self
             .inner
@@ -114,7 +150,7 @@ impl Runtime {
         let component = self.link(compiled, info, compile_time)?;
         // One trial instantiation type-checks every export against the
         // contract now rather than on the first call.
-        drop(component.instantiate(Default::default()).await?);
+        drop(crate::ProviderHandle::new(component.clone(), Default::default()).await?);
         self.inner
             .loaded
             .lock()
@@ -189,8 +225,8 @@ impl Runtime {
                 pre,
                 indices,
                 info,
-                call_timeout: self.inner.config.call_timeout,
-                memory_limit: self.inner.config.memory_limit,
+                config: self.inner.config.clone(),
+                audit: self.inner.audit.clone(),
                 label,
             }),
         })

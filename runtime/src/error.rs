@@ -98,6 +98,17 @@ pub enum Error {
         function: String,
     },
 
+    /// A cloud spec does not fit the handle's domain: another cloud or
+    /// another credential than the one it serves, or an endpoint that is not
+    /// a URL. Use another handle for another credential.
+    #[error("{0}")]
+    Domain(String),
+
+    /// A policy or grant is malformed (a network pattern that does not
+    /// parse, a limit out of range); the message names it.
+    #[error("invalid grant: {0}")]
+    Grant(String),
+
     /// Host-side validation of the model configuration's core keys failed.
     #[error("invalid model config: {0}")]
     Config(String),

@@ -21,9 +21,12 @@ use tokio::time::error::Elapsed;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
+use crate::audit::{Actor, Capability, Decision, Scope};
 use crate::bindings::Guests;
-use crate::component::{Component, Grants};
+use crate::component::Component;
+use crate::domain::Domain;
 use crate::error::{Error, ProviderError, Result};
+use crate::grants::{Effective, EffectiveLimits, Grants, intersect};
 use crate::inspect::{ComponentInfo, OptionalInterface};
 use crate::limits::classify;
 use crate::store::{StoreSpec, StoreState, new_store};
@@ -36,7 +39,7 @@ macro_rules! run_on {
         let handle: &$crate::handle::ProviderHandle = $handle;
         let outcome = match $guard.as_mut() {
             Some(live) => {
-                let timeout = handle.arm(&mut live.store);
+                let timeout = handle.arm(&mut live.store, $function);
                 // Cleared by `settle`; still set if the caller dropped this
                 // future (cancelled the call) before it finished.
                 live.in_call = true;
@@ -104,6 +107,12 @@ pub(crate) type LiveGuard<'a> = MutexGuard<'a, Option<Live>>;
 pub(crate) struct HandleInner {
     pub component: Component,
     pub grants: Grants,
+    /// What instances get: declared ∩ granted.
+    effective: Effective,
+    limits: EffectiveLimits,
+    /// The cloud and credential this handle serves.
+    pub domain: Arc<Domain>,
+    scope: Scope,
     live: tokio::sync::Mutex<Option<Live>>,
     generations: AtomicU64,
     /// Instance failures since the last successful call (for back-off).
@@ -161,8 +170,24 @@ impl ProviderHandle {
     /// Creates a handle and instantiates it once, so that a component that
     /// cannot start fails here rather than on its first call.
     pub(crate) async fn new(component: Component, grants: Grants) -> Result<Self> {
+        let c = &component.inner;
+        let (effective, _) = intersect(&c.info.declared, &grants);
+        let limits = EffectiveLimits::resolve(&grants.limits, &c.config);
+        let domain = Arc::new(Domain::new(grants.secret_attributes.clone()));
+        let scope = Scope::new(
+            c.audit.clone(),
+            Actor {
+                provider: grants.name.clone().unwrap_or_else(|| c.label.to_string()),
+                sha256: c.info.sha256.clone(),
+                ..Actor::default()
+            },
+        );
         let handle = ProviderHandle {
             inner: Arc::new(HandleInner {
+                effective,
+                limits,
+                domain,
+                scope,
                 component,
                 grants,
                 live: tokio::sync::Mutex::new(None),
@@ -172,8 +197,25 @@ impl ProviderHandle {
                 orphans: Mutex::new(Vec::new()),
             }),
         };
+        if let Some(cloud) = handle.inner.grants.cloud.clone() {
+            handle.bind(&cloud).await?;
+        }
         drop(handle.acquire().await?);
         Ok(handle)
+    }
+
+    /// The provider's name in audit events and logs.
+    pub fn name(&self) -> String {
+        self.inner.scope.actor().provider
+    }
+
+    /// The limits every call of this handle runs under.
+    pub fn limits(&self) -> &EffectiveLimits {
+        &self.inner.limits
+    }
+
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.inner.scope
     }
 
     /// What the component is and exports.
@@ -216,7 +258,7 @@ impl ProviderHandle {
     }
 
     pub(crate) fn timeout(&self) -> Duration {
-        self.inner.component.inner.call_timeout
+        self.inner.limits.call_timeout
     }
 
     pub(crate) fn next_environ_id(&self) -> u64 {
@@ -233,8 +275,9 @@ impl ProviderHandle {
     }
 
     /// Sets the call deadline on the store; returns the timeout to apply.
-    pub(crate) fn arm(&self, store: &mut Store<StoreState>) -> Duration {
+    pub(crate) fn arm(&self, store: &mut Store<StoreState>, function: &str) -> Duration {
         let timeout = self.timeout();
+        self.inner.scope.update(|a| a.method = function.to_string());
         let clock = &mut store.data_mut().clock;
         clock.deadline = Some(Instant::now() + timeout);
         clock.expired = false;
@@ -266,18 +309,43 @@ impl ProviderHandle {
                 self.inner.failures.fetch_add(1, Ordering::Relaxed);
                 let err = classify(e, function, guard.as_ref().map(|l| l.store.data()), timeout);
                 **guard = None;
+                self.audit_failure(&err);
                 Err(err)
             }
             Err(_) => {
                 self.inner.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(target: "strato::runtime", function, ?timeout, "guest call timed out; dropping the instance");
                 **guard = None;
-                Err(Error::Timeout {
+                let err = Error::Timeout {
                     function: function.to_string(),
                     after: timeout,
-                })
+                };
+                self.audit_failure(&err);
+                Err(err)
             }
         }
+    }
+
+    /// Records the breach or trap that cost an instance.
+    fn audit_failure(&self, err: &Error) {
+        let limits = &self.inner.limits;
+        let (capability, destination) = match err {
+            Error::MemoryLimit { .. } => (
+                Capability::Memory,
+                format!("{} bytes of memory", limits.memory),
+            ),
+            Error::Timeout { after, .. } => (
+                Capability::Time,
+                format!("{:.1} s per call", after.as_secs_f64()),
+            ),
+            _ => (Capability::Trap, "instance".to_string()),
+        };
+        self.inner.scope.record(
+            capability,
+            destination,
+            Decision::Denied,
+            format!("{err}; the instance was replaced"),
+        );
     }
 
     /// Locks the slot, instantiating if needed and dropping orphaned
@@ -336,25 +404,32 @@ impl ProviderHandle {
         let mut store = new_store(
             &c.engine,
             StoreSpec {
-                grants: &self.inner.grants,
-                memory_limit: c.memory_limit,
+                effective: &self.inner.effective,
+                hooks: self.inner.grants.hooks.clone(),
+                limits: &self.inner.limits,
                 label: c.label.clone(),
+                domain: self.inner.domain.clone(),
+                scope: self.inner.scope.clone(),
             },
         )?;
-        let timeout = self.arm(&mut store);
+        let timeout = self.arm(&mut store, "instantiate");
         let outcome = tokio::time::timeout(timeout, c.pre.instantiate_async(&mut store)).await;
         let instance = match outcome {
             Ok(Ok(instance)) => instance,
             Ok(Err(e)) => {
                 self.inner.failures.fetch_add(1, Ordering::Relaxed);
-                return Err(classify(e, "instantiate", Some(store.data()), timeout));
+                let err = classify(e, "instantiate", Some(store.data()), timeout);
+                self.audit_failure(&err);
+                return Err(err);
             }
             Err(_) => {
                 self.inner.failures.fetch_add(1, Ordering::Relaxed);
-                return Err(Error::Timeout {
+                let err = Error::Timeout {
                     function: "instantiate".into(),
                     after: timeout,
-                });
+                };
+                self.audit_failure(&err);
+                return Err(err);
             }
         };
         store.data_mut().clock.deadline = None;

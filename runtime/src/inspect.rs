@@ -31,6 +31,8 @@ pub struct ComponentInfo {
     pub size: usize,
     /// SHA-256 of the component bytes, lowercase hex.
     pub sha256: String,
+    /// The capabilities it declares (its `strato:capabilities` section).
+    pub declared: crate::grants::Manifest,
     /// How long compilation took; `None` when loaded from a cache or not
     /// compiled (see [`crate::inspect`]).
     pub compile_time: Option<Duration>,
@@ -130,9 +132,16 @@ const OFFERED: &[(&str, &[&str], &str)] = &[
         "0.2.",
     ),
     ("wasi:filesystem", &["types", "preopens"], "0.2."),
+    ("wasi:http", &["types", "outgoing-handler"], "0.2."),
     (
         bindings::PACKAGE,
-        &["types", "call-context", "log", "bootstrap-context"],
+        &[
+            "types",
+            "call-context",
+            "log",
+            "bootstrap-context",
+            "credential",
+        ],
         "0.1.",
     ),
 ];
@@ -162,6 +171,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo> {
         exports,
         size: bytes.len(),
         sha256: sha256_hex(bytes),
+        declared: crate::manifest::read_manifest(bytes).map_err(Error::InvalidComponent)?,
         compile_time: None,
         from_cache: false,
     })
@@ -269,18 +279,16 @@ fn check_imports(imports: &[String]) -> Result<()> {
     if refused.is_empty() {
         return Ok(());
     }
-    let network = refused
-        .iter()
-        .any(|n| n.starts_with("wasi:sockets/") || n.starts_with("wasi:http/"));
+    let network = refused.iter().any(|n| n.starts_with("wasi:sockets/"));
     let why = if network {
-        "no sockets or network in the sandbox; "
+        "no sockets in the sandbox, outgoing HTTP goes through wasi:http; "
     } else {
         ""
     };
     Err(invalid(format!(
         "imports {}, which the sandbox does not offer ({why}offered: wasi:cli, wasi:io, \
-         wasi:clocks, wasi:random, wasi:filesystem, \
-         juju:environs/{{call-context, log, bootstrap-context}})",
+         wasi:clocks, wasi:random, wasi:filesystem, wasi:http/{{types, outgoing-handler}}, \
+         juju:environs/{{call-context, log, bootstrap-context, credential}})",
         refused.join(", ")
     )))
 }
@@ -375,17 +383,18 @@ mod tests {
         let err = check_imports(&names(&[
             "wasi:cli/environment@0.2.6",
             "wasi:sockets/tcp@0.2.6",
+            "wasi:sockets/ip-name-lookup@0.2.6",
             "wasi:http/outgoing-handler@0.2.6",
         ]))
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("imports wasi:sockets/tcp@0.2.6, wasi:http"),
+            err.contains("imports wasi:sockets/tcp@0.2.6, wasi:sockets/ip-name-lookup@0.2.6,"),
             "{err}"
         );
-        assert!(err.contains("no sockets or network"), "{err}");
+        assert!(err.contains("no sockets in the sandbox"), "{err}");
         assert!(!err.contains("environment"), "{err}");
-        assert!(err.contains("wasi:http/outgoing-handler@0.2.6"), "{err}");
+        assert!(!err.contains("imports wasi:http"), "{err}");
         let err = check_imports(&names(&["wasi:cli/environment@0.3.0"])).unwrap_err();
         assert!(err.to_string().contains("wasi:cli/environment@0.3.0"));
         assert!(check_imports(&names(&["env"])).is_err());

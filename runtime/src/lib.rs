@@ -50,35 +50,44 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 mod bindings;
 mod cache;
 pub mod capabilities;
 mod component;
 pub mod config;
 pub mod constraints;
+mod domain;
 mod engine;
 mod environ;
 mod error;
+pub mod grants;
 mod handle;
 mod host;
 mod inspect;
 mod limits;
+mod manifest;
 mod optional;
+mod policy;
 mod provider;
 mod registry;
 mod sentinels;
 mod store;
 
-pub use component::{Component, Grants};
+pub use audit::{Audit, AuditEvent};
+pub use component::Component;
 pub use config::RuntimeConfig;
 pub use engine::Runtime;
 pub use environ::{BootstrapFinalizer, BootstrapResult, Environ};
 pub use error::{Error, ProviderError, Result, kind_name};
+pub use grants::{GrantReport, Grants, Limits, Manifest};
 pub use handle::ProviderHandle;
 pub use host::{HostHooks, LogLevel};
 pub use inspect::{ComponentInfo, OptionalInterface, inspect};
 pub use limits::{OUTPUT_BYTES_PER_CALL, OUTPUT_LINES_PER_CALL};
+pub use manifest::{MANIFEST_MAX_BYTES, MANIFEST_SECTION, read_manifest};
 pub use optional::{supports_container_addresses, supports_networking, supports_spaces};
+pub use policy::{Policy, PolicyError};
 pub use registry::ProviderRegistry;
 pub use store::STATE_DIR_GUEST_PATH;
 pub use types::*;

@@ -85,9 +85,17 @@ impl OutputBudget {
     }
 }
 
-/// Refuses growth past the limits and records that it did.
+/// Host bytes counted per table element (a function reference and its
+/// type, as wasmtime stores them).
+const TABLE_ELEMENT_BYTES: usize = 16;
+
+/// Refuses growth past the limits and records that it did. The memory
+/// limit covers every linear memory and table of the instance together,
+/// so a component cannot multiply its share by declaring many memories.
 pub(crate) struct Limiter {
     memory_limit: usize,
+    /// Bytes of memories and tables in use now.
+    used: usize,
     /// Set when a memory or table growth was refused.
     pub hit: bool,
 }
@@ -96,7 +104,19 @@ impl Limiter {
     pub fn new(memory_limit: usize) -> Self {
         Limiter {
             memory_limit,
+            used: 0,
             hit: false,
+        }
+    }
+
+    /// Accounts a growth of `delta` bytes, or refuses it.
+    fn grow(&mut self, delta: usize) -> bool {
+        match self.used.checked_add(delta) {
+            Some(total) if total <= self.memory_limit => {
+                self.used = total;
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -108,11 +128,12 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_limit {
+        if !self.grow(desired.saturating_sub(current)) {
             self.hit = true;
             return Err(wasmtime::format_err!(
-                "memory limit of {} bytes reached (growing from {current} to {desired} bytes)",
-                self.memory_limit
+                "memory limit of {} bytes reached (growing a memory from {current} to {desired} bytes with {} bytes in use)",
+                self.memory_limit,
+                self.used
             ));
         }
         Ok(true)
@@ -124,10 +145,14 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > TABLE_ELEMENTS_LIMIT {
+        let delta = desired
+            .saturating_sub(current)
+            .saturating_mul(TABLE_ELEMENT_BYTES);
+        if desired > TABLE_ELEMENTS_LIMIT || !self.grow(delta) {
             self.hit = true;
             return Err(wasmtime::format_err!(
-                "table limit of {TABLE_ELEMENTS_LIMIT} elements reached (growing from {current} to {desired})"
+                "table or memory limit reached (growing a table from {current} to {desired} elements; at most {TABLE_ELEMENTS_LIMIT} elements and {} bytes in all)",
+                self.memory_limit
             ));
         }
         Ok(true)
@@ -215,6 +240,17 @@ mod tests {
         assert!(!l.hit);
         let err = l.memory_growing(1 << 20, 2 << 20, None).unwrap_err();
         assert!(err.to_string().contains("memory limit of 1048576 bytes"));
+        assert!(l.hit);
+    }
+
+    #[test]
+    fn memories_and_tables_share_one_limit() {
+        let mut l = Limiter::new(1 << 20);
+        assert!(l.memory_growing(0, 512 << 10, None).unwrap());
+        // A second memory of the same size fills the limit; a table on top
+        // of it does not fit.
+        assert!(l.memory_growing(0, 512 << 10, None).unwrap());
+        assert!(l.table_growing(0, 10, None).is_err());
         assert!(l.hit);
     }
 

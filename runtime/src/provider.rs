@@ -35,9 +35,9 @@ impl ProviderHandle {
     /// `PrepareConfig`.
     ///
     /// The cloud spec's credential reaches the provider without its secret
-    /// attributes (see [`ProviderHandle::redact_credential`]).
+    /// attributes (see [`ProviderHandle::bind`]).
     pub async fn prepare_config(&self, mut p: PrepareConfigParams) -> Result<Attrs> {
-        p.cloud = self.redact_credential(p.cloud).await?;
+        p.cloud = self.bind(&p.cloud).await?;
         flat(call_guest!(self, "prepare-config", |store, g| g
             .provider
             .call_prepare_config(store, &p)))
@@ -81,9 +81,9 @@ impl ProviderHandle {
     /// re-open itself if this instance is ever replaced.
     ///
     /// The cloud spec's credential reaches the provider without its secret
-    /// attributes (see [`ProviderHandle::redact_credential`]).
+    /// attributes (see [`ProviderHandle::bind`]).
     pub async fn open(&self, mut p: OpenParams) -> Result<Environ> {
-        p.cloud = self.redact_credential(p.cloud).await?;
+        p.cloud = self.bind(&p.cloud).await?;
         let mut guard = self.acquire().await?;
         let resource = flat(run_on!(self, guard, "open", |store, g| g
             .provider
@@ -98,35 +98,37 @@ impl ProviderHandle {
         Ok(Environ::new(self.clone(), id, p))
     }
 
-    /// Keeps in `spec.credential` only the attributes the provider's own
-    /// schema for that auth type declares and does not mark hidden: a
-    /// provider uses a secret through the host, it is never handed the
-    /// bytes. An auth type the provider has no schema for keeps no
-    /// attributes at all (fail closed).
-    pub async fn redact_credential(&self, mut spec: CloudSpec) -> Result<CloudSpec> {
-        let Some(cred) = spec.credential.as_mut() else {
-            return Ok(spec);
+    /// Binds this handle to `spec`'s cloud and credential (see
+    /// [`crate::Grants::cloud`]) and returns the spec the guest may see:
+    /// the credential keeps only the attributes that are not secret. Secret
+    /// = hidden in, or missing from, the provider's own schema for that auth
+    /// type, a
+    /// well-known secret name (`secret-key`, `password`, `token`, …), or
+    /// named in [`crate::Grants::secret_attributes`]; so a provider cannot
+    /// unmask a secret by declaring it visible. The host keeps the whole
+    /// credential and signs requests with it.
+    ///
+    /// A different credential or cloud than the one already bound is
+    /// refused with [`crate::Error::Domain`]: one instance never serves two
+    /// credentials.
+    pub async fn bind(&self, spec: &CloudSpec) -> Result<CloudSpec> {
+        let schemas = match &spec.credential {
+            Some(_) => self.credential_schemas().await?,
+            None => Vec::new(),
         };
-        let schemas = self.credential_schemas().await?;
-        let visible: Vec<&str> = schemas
-            .iter()
-            .filter(|s| s.auth_type == cred.auth_type)
-            .flat_map(|s| s.attributes.iter())
-            .filter(|a| !a.hidden)
-            .map(|a| a.name.as_str())
-            .collect();
-        let before = cred.attributes.len();
-        cred.attributes
-            .retain(|(name, _)| visible.contains(&name.as_str()));
-        if cred.attributes.len() != before {
-            tracing::debug!(
-                target: "strato::credentials",
-                auth_type = %cred.auth_type,
-                withheld = before - cred.attributes.len(),
-                "credential attributes withheld from the provider"
-            );
-        }
-        Ok(spec)
+        let visible = self.inner.domain.bind(spec, &schemas)?;
+        let label = self
+            .inner
+            .domain
+            .credential()
+            .map(|c| c.label().to_string())
+            .unwrap_or_default();
+        let cloud = self.inner.domain.cloud();
+        self.scope().update(|a| {
+            a.cloud = cloud;
+            a.credential = label;
+        });
+        Ok(visible)
     }
 
     // ----------------------------------------- optional provider interfaces

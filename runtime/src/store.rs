@@ -4,7 +4,9 @@
 //! The WASI context starts empty (no arguments, no environment, stdin
 //! closed) and gets exactly one preopen, the granted state directory, as
 //! `/state`. Guest stdout and stderr go to `tracing` (target
-//! `strato::guest`), never to the host's own streams.
+//! `strato::guest`), never to the host's own streams. Outgoing HTTP goes
+//! through the network capability's send hook, which knows the handle's
+//! domain (cloud and credential), grants, limits and audit scope.
 
 use std::io;
 use std::pin::Pin;
@@ -16,8 +18,13 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::audit::Scope;
+use crate::capabilities::network::{AllowedHosts, EgressPolicy, HttpHooks, NetContext};
+use crate::domain::{Domain, endpoint_ip};
 use crate::error::{Error, Result};
+use crate::grants::{Effective, EffectiveLimits};
 use crate::host::HostHooks;
 use crate::limits::{CallClock, Limiter, OutputBudget, on_epoch};
 
@@ -35,6 +42,24 @@ pub struct StoreState {
     pub(crate) output: Arc<OutputBudget>,
     /// Short name of the component, for log lines.
     pub(crate) label: Arc<str>,
+    http: WasiHttpCtx,
+    http_hooks: HttpHooks,
+    /// The cloud and credential this instance serves.
+    pub(crate) domain: Arc<Domain>,
+    /// Secret attributes the guest may have revealed (declared ∩ granted).
+    pub(crate) reveal: Arc<[String]>,
+    /// Who is acting, for audit events.
+    pub(crate) scope: Scope,
+}
+
+impl WasiHttpView for StoreState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
+    }
 }
 
 impl WasiView for StoreState {
@@ -48,9 +73,12 @@ impl WasiView for StoreState {
 
 /// What a new store needs besides the engine.
 pub(crate) struct StoreSpec<'a> {
-    pub grants: &'a crate::Grants,
-    pub memory_limit: usize,
+    pub effective: &'a Effective,
+    pub hooks: Option<Arc<dyn HostHooks>>,
+    pub limits: &'a EffectiveLimits,
     pub label: Arc<str>,
+    pub domain: Arc<Domain>,
+    pub scope: Scope,
 }
 
 /// Creates a store with the sandbox's WASI context, limits and epoch
@@ -68,7 +96,7 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
         label: spec.label.clone(),
         budget: output.clone(),
     });
-    if let Some(dir) = &spec.grants.state_dir {
+    if let Some(dir) = &spec.effective.state_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating state directory {}", dir.display()), e))?;
         wasi.preopened_dir(dir, STATE_DIR_GUEST_PATH, FsPerms::ReadWrite)
@@ -79,14 +107,44 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
                 )
             })?;
     }
+    // Patterns were checked when the grants were made; a bad one here is
+    // a bug, and denying everything is the safe reading of it.
+    let granted = AllowedHosts::parse(&spec.effective.network).unwrap_or_else(|e| {
+        tracing::error!(target: "strato::runtime", error = %e, "granted network patterns do not parse; granting none");
+        AllowedHosts::default()
+    });
+    // An IP literal (not a CIDR block) in a granted pattern names that
+    // exact address: it passes the post-DNS checks.
+    let exact = spec
+        .effective
+        .network
+        .iter()
+        .filter(|p| {
+            !p.split_once("://")
+                .is_some_and(|(_, rest)| rest.contains('/'))
+        })
+        .filter_map(|p| endpoint_ip(p));
+    let net = Arc::new(NetContext {
+        granted,
+        egress: EgressPolicy::with_exact(exact),
+        domain: spec.domain.clone(),
+        limits: spec.limits.clone(),
+        scope: spec.scope.clone(),
+        inflight: Arc::new(tokio::sync::Semaphore::new(spec.limits.http_concurrency)),
+    });
     let state = StoreState {
         wasi: wasi.build(),
         table: ResourceTable::new(),
-        limiter: Limiter::new(spec.memory_limit),
+        limiter: Limiter::new(spec.limits.memory),
         clock: CallClock::default(),
-        hooks: spec.grants.hooks.clone(),
+        hooks: spec.hooks,
         output,
         label: spec.label,
+        http: WasiHttpCtx::new(),
+        http_hooks: HttpHooks::new(net),
+        domain: spec.domain,
+        reveal: spec.effective.reveal.clone().into(),
+        scope: spec.scope,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limiter);

@@ -1,8 +1,9 @@
 //! The WASI subset the sandbox links: `wasi:cli` (no arguments, no
 //! environment, stdin closed, output to the log), `wasi:io`, `wasi:clocks`,
-//! `wasi:random` and `wasi:filesystem` (which sees only the granted state
-//! directory). `wasi:sockets` and `wasi:http` are deliberately absent, so a
-//! component importing them cannot be linked.
+//! `wasi:random`, `wasi:filesystem` (which sees only the granted state
+//! directory) and `wasi:http` outgoing requests (every one decided by the
+//! network capability's send hook). `wasi:sockets`, name lookup included,
+//! is deliberately absent, so a component importing it cannot be linked.
 //!
 //! This mirrors `wasmtime_wasi::p2::add_to_linker_async` minus sockets.
 
@@ -51,5 +52,6 @@ pub(crate) fn add_to_linker(l: &mut Linker<StoreState>) -> wasmtime::Result<()> 
     wasi::cli::terminal_stdin::add_to_linker::<T, WasiCli>(l, T::cli)?;
     wasi::cli::terminal_stdout::add_to_linker::<T, WasiCli>(l, T::cli)?;
     wasi::cli::terminal_stderr::add_to_linker::<T, WasiCli>(l, T::cli)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(l)?;
     Ok(())
 }
