@@ -17,9 +17,14 @@
 //! since clouds serve their APIs there.
 
 mod allowed_hosts;
+mod body;
 mod egress;
+mod hooks;
 mod pattern;
+mod send;
+mod tls;
 
 pub use allowed_hosts::AllowedHosts;
 pub use egress::{DeniedRange, EgressDenied, EgressPolicy};
-pub use pattern::{PatternError, PatternErrorKind};
+pub(crate) use hooks::{HttpHooks, NetContext};
+pub use pattern::{PatternError, PatternErrorKind, covers};

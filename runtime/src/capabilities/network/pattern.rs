@@ -226,3 +226,181 @@ fn parse_port(text: &str) -> Result<u16, PatternErrorKind> {
         _ => Err(PatternErrorKind::InvalidPort),
     }
 }
+
+/// Whether the granted pattern `granted` allows every request the declared
+/// pattern `declared` allows (both in the grammar of
+/// [`AllowedHosts`](super::AllowedHosts)): its scheme is `*` or the same,
+/// its host is `*`, the same name, a `*.suffix` above the declared name or
+/// suffix, or a CIDR block holding the declared address or block, and its
+/// ports hold the declared ports for each scheme.
+///
+/// The answer is conservative: `false` can mean "covered only by several
+/// granted patterns together" (`http://h` and `https://h` for `*://h`).
+///
+/// ```
+/// use strato_runtime::capabilities::network::covers;
+/// assert!(covers("https://*.example.com", "https://api.example.com").unwrap());
+/// assert!(covers("*://10.0.0.0/8:*", "http://10.1.2.0/24:8080").unwrap());
+/// assert!(!covers("https://example.com", "https://example.com:8443").unwrap());
+/// assert!(covers("https://example.com", "ftp://example.com").is_err());
+/// ```
+pub fn covers(granted: &str, declared: &str) -> Result<bool, PatternError> {
+    let g = parse_entry(granted, false)?;
+    let d = parse_entry(declared, false)?;
+    Ok(entry_covers(&g, &d))
+}
+
+fn entry_covers(g: &Entry, d: &Entry) -> bool {
+    let schemes: &[Scheme] = match d.scheme {
+        Some(ref s) => std::slice::from_ref(s),
+        None => &[Scheme::Http, Scheme::Https],
+    };
+    let schemes_ok = schemes.iter().all(|&s| {
+        g.scheme.is_none_or(|gs| gs == s) && {
+            let (dl, dh) = port_span(d.port, s);
+            let (gl, gh) = port_span(g.port, s);
+            gl <= dl && dh <= gh
+        }
+    });
+    schemes_ok && host_covers(&g.host, &d.host)
+}
+
+/// The inclusive port range a port pattern allows for requests of `scheme`.
+fn port_span(port: PortMatch, scheme: Scheme) -> (u16, u16) {
+    match port {
+        PortMatch::Default => (scheme.default_port(), scheme.default_port()),
+        PortMatch::Any => (1, u16::MAX),
+        PortMatch::Range(low, high) => (low, high),
+    }
+}
+
+fn host_covers(g: &HostMatch, d: &HostMatch) -> bool {
+    match (g, d) {
+        (HostMatch::Any, _) => true,
+        (_, HostMatch::Any) => false,
+        (HostMatch::Name(g), HostMatch::Name(d)) => g == d,
+        // `*.g` covers the names strictly below `g`, and `*.d` when `d` is
+        // `g` or below it.
+        (HostMatch::Subdomains(g), HostMatch::Name(d)) => is_below(d, g),
+        (HostMatch::Subdomains(g), HostMatch::Subdomains(d)) => d == g || is_below(d, g),
+        (HostMatch::Ip(g), HostMatch::Ip(d)) => g == d,
+        (HostMatch::Ip(g), HostMatch::Cidr(d)) => Cidr::new(*g, full_len(*g)) == Some(*d),
+        (HostMatch::Cidr(g), HostMatch::Ip(d)) => cidr_covers(*g, ip_block(*d)),
+        (HostMatch::Cidr(g), HostMatch::Cidr(d)) => cidr_covers(*g, *d),
+        _ => false,
+    }
+}
+
+/// `name` is a strict subdomain of `suffix` (both lowercase, no trailing dot).
+fn is_below(name: &str, suffix: &str) -> bool {
+    name.strip_suffix(suffix)
+        .and_then(|head| head.strip_suffix('.'))
+        .is_some_and(|label| !label.is_empty())
+}
+
+fn full_len(ip: IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+/// The one-address block of `ip`.
+fn ip_block(ip: IpAddr) -> Cidr {
+    match ip {
+        IpAddr::V4(a) => Cidr::V4 {
+            net: u32::from(a),
+            len: 32,
+        },
+        IpAddr::V6(a) => Cidr::V6 {
+            net: u128::from(a),
+            len: 128,
+        },
+    }
+}
+
+/// Block `g` holds block `d`: same family, `g` no longer a prefix than `d`,
+/// and `d`'s network inside `g`.
+fn cidr_covers(g: Cidr, d: Cidr) -> bool {
+    match (g, d) {
+        (Cidr::V4 { net: gn, len: gl }, Cidr::V4 { net: dn, len: dl }) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(gl)).unwrap_or(0);
+            gl <= dl && dn & mask == gn
+        }
+        (Cidr::V6 { net: gn, len: gl }, Cidr::V6 { net: dn, len: dl }) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(gl)).unwrap_or(0);
+            gl <= dl && dn & mask == gn
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (granted, declared, covered)
+    #[rustfmt::skip]
+    const COVERS: &[(&str, &str, bool)] = &[
+        ("https://example.com", "https://example.com", true),             // same
+        ("https://example.com", "https://EXAMPLE.com.", true),            // case, trailing dot
+        ("https://example.com", "https://example.com:443", true),         // default port spelled out
+        ("https://example.com", "https://example.com:8443", false),       // other port
+        ("https://example.com", "http://example.com", false),             // other scheme
+        ("*://example.com", "http://example.com", true),                  // any scheme
+        ("*://example.com", "https://example.com", true),
+        ("https://example.com", "*://example.com", false),                // http not granted
+        ("*://example.com", "*://example.com", true),
+        ("*://example.com:443", "*://example.com", false),                // http default 80 outside
+        ("*://example.com:*", "*://example.com", true),                   // any port
+        ("https://example.com:1-1000", "https://example.com:443", true),  // range holds port
+        ("https://example.com:8000-8999", "https://example.com:8100-8200", true),
+        ("https://example.com:8000-8999", "https://example.com:7999-8200", false),
+        ("https://example.com:8000-8999", "https://example.com:*", false),
+        ("https://example.com", "https://www.example.com", false),        // exact name only
+        ("https://*.example.com", "https://www.example.com", true),       // subdomain
+        ("https://*.example.com", "https://a.b.example.com", true),       // deeper
+        ("https://*.example.com", "https://example.com", false),          // not the suffix itself
+        ("https://*.example.com", "https://badexample.com", false),       // label boundary
+        ("https://*.example.com", "https://*.example.com", true),         // same wildcard
+        ("https://*.example.com", "https://*.api.example.com", true),     // narrower wildcard
+        ("https://*.api.example.com", "https://*.example.com", false),    // wider wildcard
+        ("https://www.example.com", "https://*.example.com", false),      // a name never covers a wildcard
+        ("https://*", "https://anything.test", true),                     // any host
+        ("https://*", "https://10.0.0.1", true),
+        ("https://*.example.com", "https://*", false),                    // nothing but `*` covers `*`
+        ("https://*.example.com", "https://10.0.0.1", false),             // names never cover IPs
+        ("http://10.0.0.0/8", "http://10.1.2.3", true),                   // CIDR holds IP
+        ("http://10.0.0.0/8", "http://11.1.2.3", false),
+        ("http://10.0.0.0/8", "http://10.1.0.0/16", true),                // CIDR holds CIDR
+        ("http://10.1.0.0/16", "http://10.0.0.0/8", false),               // not the other way
+        ("http://10.0.0.0/8", "http://[::ffff:10.0.0.1]", true),          // mapped = IPv4
+        ("http://10.0.0.1", "http://10.0.0.1/32", true),                  // IP = its /32
+        ("http://10.0.0.1", "http://10.0.0.0/31", false),
+        ("http://10.0.0.1", "http://10.0.0.1", true),
+        ("http://10.0.0.1", "http://10.0.0.2", false),
+        ("http://0.0.0.0/0:*", "http://[fd00::1]", false),                // IPv4 block, IPv6 host
+        ("https://[fd00::]/8", "https://[fd12::1]", true),                // IPv6
+        ("https://[fd00::]/8", "https://[fd12::]/16", true),
+        ("https://[fd00::]/16", "https://[fd00::]/8", false),
+        ("https://[::1]", "https://[::1]", true),
+        ("https://127.0.0.1", "https://localhost", false),                // IP never covers a name
+    ];
+
+    #[test]
+    fn granted_covers_declared() {
+        for &(granted, declared, want) in COVERS {
+            let got = covers(granted, declared).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got, want, "{granted} covers {declared}");
+        }
+    }
+
+    #[test]
+    fn a_bad_pattern_is_an_error_naming_it() {
+        let err = covers("https://ok.test", "example.com").unwrap_err();
+        assert_eq!(err.pattern(), "example.com");
+        assert_eq!(err.kind(), PatternErrorKind::MissingScheme);
+        let err = covers("https://ok.test/x", "https://ok.test").unwrap_err();
+        assert_eq!(err.kind(), PatternErrorKind::Path);
+    }
+}
