@@ -11,9 +11,12 @@
 //!
 //! - [`network`]: the outbound-host allow-list (Spin's pattern grammar) and
 //!   the post-DNS address policy.
+//! - [`credentials`]: the credential the host holds for an instance, which
+//!   attributes are secret, reveal grants, and signing of marked requests.
 //!
 //! The enforcement side (the `wasi:http` send hook that checks, in a fixed
 //! order, allow-list → credential signing → DNS → address policy → limits →
 //! transport) comes with the sandbox issue.
 
+pub mod credentials;
 pub mod network;

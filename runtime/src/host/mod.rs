@@ -5,6 +5,7 @@
 //! method a hook does not override, the host logs what the guest said and
 //! refuses what needs a user (stdin).
 
+pub(crate) mod credential;
 pub(crate) mod wasi;
 
 use std::time::Instant;
