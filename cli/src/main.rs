@@ -1,6 +1,7 @@
 //! `strato`: run Juju environs providers as sandboxed WebAssembly components.
 
 mod commands;
+mod context;
 mod error;
 mod output;
 
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -20,7 +22,22 @@ Examples:
   strato conformance provider.wasm --fixture my-cloud.yaml
                                    check a provider against Juju's environs contracts
   strato --verbose demo            the same with the runtime's log on stderr
-  strato --verbose=strato=trace inspect provider.wasm";
+  strato --verbose=strato=trace inspect provider.wasm
+  strato --audit demo              print every capability decision on stderr
+  strato --policy policy.yaml inspect provider.wasm
+                                   show what the provider asks for, is granted and gets
+
+Policy file (--policy, YAML; every key optional, unknown keys are errors):
+  providers:
+    dummy:                  # provider name, or \"sha256:<hex>\" of the component
+      state-dir: /var/lib/strato/dummy     # or `true` = $XDG_DATA_HOME/strato/<name>
+      network: [\"https://*.example.com\", \"http://127.0.0.1:8080\"]
+      reveal: [secret-key]               # secret credential attributes the guest may read
+      secret-attributes: [api-secret]    # more attribute names the host keeps secret
+      limits: { memory: 512MiB, call-timeout: 2m, http-concurrency: 8,
+                response-bytes: 32MiB, request-timeout: 30s }
+A provider gets what it declares and the policy grants; without a policy, nothing but its
+cloud's endpoints (the demo and conformance commands grant the dummy a state directory).";
 
 /// Strato runs cloud providers (Juju's environs API) as sandboxed WebAssembly components.
 #[derive(Parser, Debug)]
@@ -43,6 +60,15 @@ struct Cli {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     quiet: bool,
 
+    /// What the operator grants each provider: a YAML policy file (format below)
+    /// [default: nothing beyond each provider's cloud endpoints].
+    #[arg(long, global = true, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
+
+    /// Print every capability decision (allowed or denied) to stderr as it happens.
+    #[arg(long, global = true)]
+    audit: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -52,8 +78,8 @@ enum Command {
     /// Run the embedded dummy provider through a model's lifecycle: bootstrap,
     /// machines in zones, ports, stop, destroy.
     Demo(commands::demo::DemoArgs),
-    /// Show a provider component's world, optional interfaces, imports, size and
-    /// compile time.
+    /// Show a provider component's world, optional interfaces, imports, size, compile
+    /// time and capabilities (declared, granted by the policy, effective).
     Inspect(commands::inspect::InspectArgs),
     /// Run the conformance kit (Juju's environs behaviour contracts) on a
     /// provider component, with a fixture describing its cloud.
@@ -71,12 +97,19 @@ fn main() -> ExitCode {
     if let Some(filter) = &cli.verbose {
         init_tracing(filter);
     }
-    let out = Output::new(cli.quiet, cli.verbose.is_some());
+    // Tracing and audit lines go to stderr in the middle of steps: print
+    // each step line whole.
+    let out = Output::new(cli.quiet, cli.verbose.is_some() || cli.audit);
     let result = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(run(cli.command, &out)),
+        Ok(rt) => rt.block_on(async {
+            let ctx = Context::new(cli.policy.as_deref(), cli.audit)?;
+            let result = run(cli.command, &out, &ctx).await;
+            ctx.finish().await;
+            result
+        }),
         Err(e) => Err(CliError::failure(format!(
             "cannot start the async runtime: {e}"
         ))),
@@ -90,11 +123,11 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, out: &Output) -> Result<(), CliError> {
+async fn run(command: Command, out: &Output, ctx: &Context) -> Result<(), CliError> {
     match command {
-        Command::Demo(args) => commands::demo::run(args, out).await,
-        Command::Inspect(args) => commands::inspect::run(args, out).await,
-        Command::Conformance(args) => commands::conformance::run(args, out).await,
+        Command::Demo(args) => commands::demo::run(args, out, ctx).await,
+        Command::Inspect(args) => commands::inspect::run(args, out, ctx).await,
+        Command::Conformance(args) => commands::conformance::run(args, out, ctx).await,
         Command::DummyComponent { path } => commands::demo::write_component(&path, out),
     }
 }

@@ -372,3 +372,193 @@ fn conformance_rejects_an_unknown_contract_id() -> anyhow::Result<()> {
     assert!(stderr_of(&out).contains("no-such-contract"));
     Ok(())
 }
+
+/// Writes `text` as `policy.yaml` in `dir` and returns its path.
+fn policy_file(dir: &Path, text: &str) -> anyhow::Result<std::path::PathBuf> {
+    let path = dir.join("policy.yaml");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// The capability table's row for `capability` (its cells, trimmed).
+fn capability_row(text: &str, capability: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find(|l| {
+            l.trim_start_matches([' ', '│'])
+                .starts_with(&format!("{capability} "))
+        })
+        .unwrap_or_else(|| panic!("no {capability} row:\n{text}"));
+    line.split(['│', '┆'])
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[test]
+fn inspect_shows_what_is_asked_granted_and_effective() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let wasm = dummy_component(dir.path())?;
+
+    // No policy: the dummy asks for a state directory and gets none.
+    let out = strato(dir.path())
+        .args(["inspect", "--no-compile"])
+        .arg(&wasm)
+        .output()?;
+    let text = stdout_of(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr_of(&out));
+    assert!(text.contains("no --policy: nothing granted"), "{text}");
+    let row = capability_row(&text, "state-dir");
+    assert_eq!(row[1..4], ["/state", "yes", "no"], "{text}");
+    assert!(row[4].starts_with("no: "), "{row:?}");
+
+    // A policy granting the state directory and more than the dummy asks.
+    let state = dir.path().join("state");
+    let policy = policy_file(
+        dir.path(),
+        &format!(
+            "providers:\n  dummy:\n    state-dir: {}\n    network: [\"https://*.example.com\"]\n    \
+             limits: {{ memory: 128MiB, call-timeout: 10s }}\n",
+            state.display()
+        ),
+    )?;
+    let out = strato(dir.path())
+        .arg("--policy")
+        .arg(&policy)
+        .args(["inspect", "--no-compile"])
+        .arg(&wasm)
+        .output()?;
+    let text = stdout_of(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr_of(&out));
+    let row = capability_row(&text, "state-dir");
+    assert_eq!(
+        row[1..],
+        [
+            state.display().to_string(),
+            "yes".into(),
+            "yes".into(),
+            "yes".into()
+        ],
+        "{text}"
+    );
+    let row = capability_row(&text, "network");
+    assert_eq!(row[1..4], ["https://*.example.com", "no", "yes"], "{text}");
+    assert!(row[4].contains("not declared"), "{row:?}");
+    assert!(
+        text.contains("128.0 MiB") && text.contains("10.00 s"),
+        "{text}"
+    );
+
+    // --name picks another entry: none here, so nothing is granted.
+    let out = strato(dir.path())
+        .arg("--policy")
+        .arg(&policy)
+        .args([
+            "inspect",
+            "--no-compile",
+            "--format",
+            "json",
+            "--name",
+            "other",
+        ])
+        .arg(&wasm)
+        .output()?;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let caps = &json["capabilities"];
+    assert_eq!(caps["provider"], "other", "{caps}");
+    assert_eq!(caps["declared"]["state-dir"], true, "{caps}");
+    assert_eq!(caps["lines"][0]["capability"], "state-dir", "{caps}");
+    assert_eq!(caps["lines"][0]["asked"], true, "{caps}");
+    assert_eq!(caps["lines"][0]["granted"], false, "{caps}");
+    assert_eq!(caps["lines"][0]["effective"], false, "{caps}");
+    assert_eq!(caps["limits"]["memory_bytes"], 256 << 20, "{caps}");
+    Ok(())
+}
+
+#[test]
+fn a_bad_policy_is_bad_input_naming_file_line_and_key() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let wasm = dummy_component(dir.path())?;
+    let policy = policy_file(
+        dir.path(),
+        "providers:\n  dummy:\n    limits:\n      memory: 12 parsecs\n",
+    )?;
+    let out = strato(dir.path())
+        .arg("--policy")
+        .arg(&policy)
+        .arg("inspect")
+        .arg(&wasm)
+        .output()?;
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let at = format!("{}:4: providers.dummy.limits.memory:", policy.display());
+    assert!(err.contains(&at) && err.contains("not a size"), "{err}");
+
+    let out = strato(dir.path())
+        .arg("--policy")
+        .arg(dir.path().join("nope.yaml"))
+        .arg("demo")
+        .output()?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("nope.yaml: cannot read"));
+    Ok(())
+}
+
+#[test]
+fn audit_prints_each_decision_on_stderr() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let wasm = dummy_component(dir.path())?;
+    let out = strato(dir.path())
+        .args(["--audit", "inspect"])
+        .arg(&wasm)
+        .output()?;
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("audit: ALLOWED load ") && l.contains("juju:environs@0.1.0")),
+        "{err}"
+    );
+    // Without --audit nothing is printed there.
+    let out = strato(dir.path()).arg("inspect").arg(&wasm).output()?;
+    assert!(!stderr_of(&out).contains("audit:"));
+    Ok(())
+}
+
+#[test]
+fn demo_runs_with_only_what_the_dummy_declares_and_audits_it() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let state = dir.path().join("policy-state");
+    let policy = policy_file(
+        dir.path(),
+        &format!(
+            "providers:\n  dummy:\n    state-dir: {}\n    reveal: [password]\n",
+            state.display()
+        ),
+    )?;
+    let out = strato(dir.path())
+        .args(["--audit", "--policy"])
+        .arg(&policy)
+        .arg("demo")
+        .output()?;
+    let (text, err) = (stdout_of(&out), stderr_of(&out));
+    assert!(out.status.success(), "{text}\n{err}");
+    // The policy's state directory is used and kept.
+    assert!(
+        text.contains(&format!("state directory: {}", state.display())),
+        "{text}"
+    );
+    assert!(state.exists());
+    assert!(text.contains("granted  state directory"), "{text}");
+    // Asked and granted: one audit line; granted but not asked: no effect.
+    assert!(
+        err.lines().any(
+            |l| l.starts_with("audit: ALLOWED grant state-dir") && l.contains("provider dummy")
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("reveal password"), "{err}");
+    Ok(())
+}

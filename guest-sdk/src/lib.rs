@@ -7,22 +7,25 @@ pub mod bootstrap;
 pub mod config;
 pub mod constraints;
 pub mod context;
+pub mod credential;
 mod error;
 mod export;
+pub mod http;
 pub mod log;
+pub mod manifest;
 mod optional;
 mod provider;
 
 pub use error::Result;
 pub use optional::*;
 pub use provider::*;
-pub use strato_guest_macros::export_provider;
+pub use strato_guest_macros::{capabilities, export_provider};
 pub use types::{Error, ErrorKind};
 
 pub use bindings::juju::environs::types;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bindings::juju::environs::{bootstrap_context, call_context, log};
+    pub use crate::bindings::juju::environs::{bootstrap_context, call_context, credential, log};
     pub use wit_bindgen;
 }

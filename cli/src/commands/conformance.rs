@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 use strato_conformance::{self as kit, Fixture, Outcome, Report};
-use strato_runtime::{Runtime, RuntimeConfig};
+use strato_runtime::RuntimeConfig;
 
 use super::runtime::{cache_dir, classify};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Format, Output};
 
@@ -49,7 +50,7 @@ pub struct ConformanceArgs {
     pub format: Format,
 }
 
-pub async fn run(args: ConformanceArgs, out: &Output) -> Result<(), CliError> {
+pub async fn run(args: ConformanceArgs, out: &Output, ctx: &Context) -> Result<(), CliError> {
     check_ids(&args.only)?;
     let (fixture, fixture_name) = match &args.fixture {
         Some(path) => (
@@ -61,11 +62,10 @@ pub async fn run(args: ConformanceArgs, out: &Output) -> Result<(), CliError> {
     let shown = args.component.display().to_string();
     let bytes = std::fs::read(&args.component)
         .map_err(|e| CliError::bad_input(format!("{shown}: cannot read: {e}")))?;
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = ctx.runtime(RuntimeConfig {
         cache_dir: cache_dir(),
         ..RuntimeConfig::default()
-    })
-    .map_err(|e| CliError::failure(format!("cannot start the runtime: {e}")))?;
+    })?;
     let component = runtime
         .load_bytes(&bytes)
         .await
@@ -82,6 +82,13 @@ pub async fn run(args: ConformanceArgs, out: &Output) -> Result<(), CliError> {
         out.say(format!(
             "conformance of {shown} with fixture {fixture_name}"
         ));
+        if let Some(policy) = &ctx.policy {
+            out.say(format!(
+                "note: the policy {} is not applied: each contract runs with a fresh state \
+                 directory and nothing else",
+                policy.source()
+            ));
+        }
     }
     let report = kit::run_matching(&component, &fixture, |c| {
         args.only.is_empty() || args.only.iter().any(|id| id == c.id)

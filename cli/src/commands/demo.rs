@@ -6,29 +6,33 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
+use strato_runtime::audit::Capability;
 use strato_runtime::types::{Instance, OpenParams, PrepareConfigParams};
 use strato_runtime::{
-    Component, ComponentInfo, Environ, Grants, OptionalInterface, ProviderHandle, Runtime,
+    Component, ComponentInfo, Environ, GrantReport, Grants, OptionalInterface, ProviderHandle,
     RuntimeConfig,
 };
 
 use super::fixture::{self, DemoHooks, Model};
 use super::runtime::{DUMMY_COMPONENT, cache_dir};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
 
 const AFTER_HELP: &str = "\
-The dummy provider is embedded in this binary. It runs sandboxed: it is granted one state
-directory (a fresh temporary one unless --state-dir is given) and nothing else: no network,
-no sockets, no environment variables, no other files. Compiled code is cached in
-$XDG_CACHE_HOME/strato (or ~/.cache/strato), so a second run loads it from the cache.
+The dummy provider is embedded in this binary. It runs sandboxed: it declares one capability,
+a state directory, and is granted one (--state-dir, else the --policy entry for `dummy`, else a
+fresh temporary one) and nothing else: no network beyond its cloud's endpoints, no sockets, no
+environment variables, no other files. Compiled code is cached in $XDG_CACHE_HOME/strato (or
+~/.cache/strato), so a second run loads it from the cache.
 
 Exit status: 0 ok, 1 a step failed (the error names the step), 2 bad arguments.
 
 Examples:
   strato demo
   strato demo --state-dir ./demo-state     keep the provider's state afterwards
-  strato --quiet demo                      print only the instance tables";
+  strato --quiet demo                      print only the instance tables
+  strato --audit demo                      every capability decision on stderr";
 
 /// Run the dummy provider through bootstrap, machines, ports, stop and destroy.
 #[derive(Args, Debug)]
@@ -47,10 +51,18 @@ pub struct DemoArgs {
 /// How many workload machines the demo starts.
 const MACHINES: usize = 3;
 
-pub async fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
+/// The provider name the demo looks up in the policy.
+const NAME: &str = "dummy";
+
+pub async fn run(args: DemoArgs, out: &Output, ctx: &Context) -> Result<(), CliError> {
     let started = Instant::now();
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(DUMMY_COMPONENT))
+    };
+    let mut grants = ctx.grants_for(NAME, &sha256);
     // The temporary directory lives until the end of the demo.
-    let (_temp, state_dir, kept) = match args.state_dir {
+    let (_temp, state_dir, kept) = match args.state_dir.or(grants.state_dir.take()) {
         Some(dir) => (None, dir, true),
         None => {
             let temp = tempfile::Builder::new()
@@ -77,8 +89,10 @@ pub async fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
     out.say("");
 
     let hooks = Arc::new(DemoHooks::default());
-    let component = load(out).await?;
-    let provider = instantiate(out, &component, &state_dir, &hooks).await?;
+    let component = load(out, ctx).await?;
+    grants.state_dir = Some(state_dir.clone());
+    grants.hooks = Some(hooks.clone());
+    let provider = instantiate(out, &component, grants, &hooks).await?;
     let model = Model::new("demo", &args.broken);
     let env = open(out, &provider, &model, &hooks).await?;
     bootstrap(out, &env, &model, &hooks).await?;
@@ -120,13 +134,12 @@ pub async fn run(args: DemoArgs, out: &Output) -> Result<(), CliError> {
 }
 
 /// Loads the embedded component through the runtime's disk cache.
-async fn load(out: &Output) -> Result<Component, CliError> {
+async fn load(out: &Output, ctx: &Context) -> Result<Component, CliError> {
     let cache = cache_dir();
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = ctx.runtime(RuntimeConfig {
         cache_dir: cache.clone(),
         ..RuntimeConfig::default()
-    })
-    .map_err(|e| CliError::failure(format!("cannot start the runtime: {e}")))?;
+    })?;
     let step = out.step("load the dummy provider component");
     let component = step.check(
         runtime.load_bytes(DUMMY_COMPONENT).await,
@@ -161,18 +174,16 @@ async fn load(out: &Output) -> Result<Component, CliError> {
     Ok(component)
 }
 
-/// Instantiates the component with a state directory and nothing else.
+/// Instantiates the component with its grants: a state directory and
+/// whatever else the policy grants.
 async fn instantiate(
     out: &Output,
     component: &Component,
-    state_dir: &Path,
+    grants: Grants,
     hooks: &Arc<DemoHooks>,
 ) -> Result<ProviderHandle, CliError> {
     let step = out.step("instantiate it in a sandbox");
-    let grants = Grants {
-        state_dir: Some(state_dir.to_path_buf()),
-        hooks: Some(hooks.clone()),
-    };
+    let report = component.grant_report(&grants);
     let provider = step.check(
         component.instantiate(grants).await,
         "instantiating the component",
@@ -207,16 +218,21 @@ async fn instantiate(
     }
     details.extend(labelled("exports", exports));
     details.extend(labelled("imports", output::wrap(&packages, 80)));
-    details.extend(labelled(
-        "granted",
-        [format!(
-            "state directory {} (seen as /state)",
-            state_dir.display()
-        )],
-    ));
+    details.extend(labelled("granted", granted_lines(&report)));
+    let refused: Vec<String> = report
+        .refused()
+        .map(|l| format!("{} {} ({})", l.capability, l.what, l.note))
+        .collect();
+    if !refused.is_empty() {
+        details.extend(labelled("refused", refused));
+    }
     details.extend(labelled(
         "denied",
-        ["network, sockets, environment variables, arguments, stdin, other files".to_string()],
+        [
+            "network beyond the cloud's endpoints, sockets, environment variables, arguments, \
+          stdin, other files"
+                .to_string(),
+        ],
     ));
     details.extend(hooks.take());
     step.done(details);
@@ -426,6 +442,24 @@ pub fn write_component(path: &Path, out: &Output) -> Result<(), CliError> {
         output::size(DUMMY_COMPONENT.len())
     ));
     Ok(())
+}
+
+/// What the instance got: each capability asked and granted.
+fn granted_lines(report: &GrantReport) -> Vec<String> {
+    let lines: Vec<String> = report
+        .lines
+        .iter()
+        .filter(|l| l.effective())
+        .map(|l| match l.capability {
+            Capability::StateDir => format!("state directory {} (seen as /state)", l.what),
+            other => format!("{other} {}", l.what),
+        })
+        .collect();
+    if lines.is_empty() {
+        vec!["nothing".to_string()]
+    } else {
+        lines
+    }
 }
 
 /// `label` in a column of its own before the first of `lines`.

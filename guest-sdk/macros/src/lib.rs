@@ -8,6 +8,8 @@
 //! its own world — an inline WIT string built from the interface list, which
 //! `macro_rules!` cannot assemble.
 
+mod capabilities;
+
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
@@ -110,6 +112,37 @@ pub fn export_provider(input: TokenStream) -> TokenStream {
     expand(&input).into()
 }
 
+/// Declares the capabilities the provider needs beyond its cloud's
+/// endpoints, for the host to show and grant at load.
+///
+/// ```text
+/// strato_guest::capabilities! {
+///     network: ["https://*.example.com", "http://10.0.0.0/8:8000-8999"],
+///     reveal: ["secret-key"],
+///     state_dir: true,
+/// }
+/// ```
+///
+/// Every key is optional:
+///
+/// - `network`: destinations besides the cloud spec's endpoints (which need
+///   no declaration), in Spin's pattern grammar: `scheme://host[:port]`,
+///   scheme `http`, `https` or `*`, host a name, `*.suffix`, `*`, an IP or a
+///   CIDR block, port a number, a range or `*`.
+/// - `reveal`: secret credential attributes the provider reads with
+///   `credential::reveal` (each read is audited).
+/// - `state_dir`: the provider keeps state in `/state`.
+///
+/// The instance gets what it declares *and* the operator grants; `strato
+/// inspect` shows both. The declaration is JSON in the component's
+/// `strato:capabilities` custom section. Invoke the macro once per
+/// component (two declarations make the component fail to load).
+#[proc_macro]
+pub fn capabilities(input: TokenStream) -> TokenStream {
+    let declared = syn::parse_macro_input!(input as capabilities::Declared);
+    capabilities::expand(&declared).into()
+}
+
 fn expand(input: &Input) -> TokenStream2 {
     let mut world = format!(
         "package strato:provider;\n\nworld strato-provider {{\n    include {PACKAGE}/base-provider@{VERSION};\n"
@@ -122,11 +155,12 @@ fn expand(input: &Input) -> TokenStream2 {
     let world = LitStr::new(&world, Span::call_site());
     let wit_dir = LitStr::new(WIT_DIR, Span::call_site());
     let iface = |name: &str| LitStr::new(&format!("{PACKAGE}/{name}@{VERSION}"), Span::call_site());
-    let (types, call_context, log, bootstrap_context) = (
+    let (types, call_context, log, bootstrap_context, credential) = (
         iface("types"),
         iface("call-context"),
         iface("log"),
         iface("bootstrap-context"),
+        iface("credential"),
     );
     let provider = &input.provider;
     let optional = &input.optional;
@@ -147,6 +181,7 @@ fn expand(input: &Input) -> TokenStream2 {
                     #call_context: ::strato_guest::__private::call_context,
                     #log: ::strato_guest::__private::log,
                     #bootstrap_context: ::strato_guest::__private::bootstrap_context,
+                    #credential: ::strato_guest::__private::credential,
                 },
                 runtime_path: "::strato_guest::__private::wit_bindgen::rt",
             });

@@ -6,7 +6,8 @@
 //! the `broken` attribute), but returns errors where Juju's panics, and
 //! keeps each model's state as JSON in the granted state directory so a
 //! second process sees the same instances. It exports every optional
-//! interface of `juju:environs@0.1.0`.
+//! interface of `juju:environs@0.1.0`, and declares one capability: its
+//! state directory (no network beyond its cloud, no secret revealed).
 
 mod config;
 mod environ;
@@ -22,6 +23,8 @@ mod upgrader;
 mod zones;
 
 pub use provider::DummyProvider;
+
+strato_guest::capabilities! { state_dir: true }
 
 strato_guest::export_provider!(DummyProvider with
     firewaller,
