@@ -9,6 +9,7 @@ const GUESTS: &[&str] = &[
     "guest-misbehave",
     "guest-command",
     "guest-sockets",
+    "guest-attack",
 ];
 
 fn main() {

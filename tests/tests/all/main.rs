@@ -9,6 +9,7 @@ mod credentials;
 mod limits;
 mod loading;
 mod persistence;
+mod sandbox;
 mod wit_mapping;
 
 use std::path::Path;
