@@ -17,9 +17,12 @@ use crate::types::{Attrs, Value};
 pub struct RuntimeConfig {
     /// Directory for precompiled artifacts; `None` = no disk cache.
     pub cache_dir: Option<PathBuf>,
-    /// Wall-clock deadline of every guest call (default 30 s).
+    /// Wall-clock deadline of every guest call, host calls and HTTP
+    /// included (default 2 min: a cloud call such as start-instance may
+    /// wait on several API round trips).
     pub call_timeout: Duration,
-    /// Bytes of linear memory one instance may use (default 256 MiB).
+    /// Bytes of all linear memories and tables of one instance together
+    /// (default 256 MiB).
     pub memory_limit: usize,
 }
 
@@ -27,7 +30,7 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
             cache_dir: None,
-            call_timeout: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(120),
             memory_limit: 256 << 20,
         }
     }

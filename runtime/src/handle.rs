@@ -102,7 +102,32 @@ pub(crate) struct Live {
     pub in_call: bool,
 }
 
-pub(crate) type LiveGuard<'a> = MutexGuard<'a, Option<Live>>;
+/// The locked slot. If it is dropped while a call is still running —
+/// the caller dropped its future (Juju's `Abort`) — the instance goes
+/// with it at once, and with it every outgoing request it had in flight.
+pub(crate) struct LiveGuard<'a>(MutexGuard<'a, Option<Live>>);
+
+impl std::ops::Deref for LiveGuard<'_> {
+    type Target = Option<Live>;
+    fn deref(&self) -> &Option<Live> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for LiveGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Option<Live> {
+        &mut self.0
+    }
+}
+
+impl Drop for LiveGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.as_ref().is_some_and(|live| live.in_call) {
+            tracing::info!(target: "strato::runtime", "call cancelled by its caller; dropping the instance and its requests");
+            *self.0 = None;
+        }
+    }
+}
 
 pub(crate) struct HandleInner {
     pub component: Component,
@@ -351,14 +376,10 @@ impl ProviderHandle {
     /// Locks the slot, instantiating if needed and dropping orphaned
     /// resources first.
     pub(crate) async fn acquire(&self) -> Result<LiveGuard<'_>> {
-        let mut guard = self.inner.live.lock().await;
-        if guard.as_ref().is_some_and(|live| live.in_call) {
-            // The previous caller dropped its future mid-call (Juju's
-            // `Abort`): the guest stopped wherever it was, so its instance
-            // cannot be trusted or re-entered. Start afresh.
-            tracing::info!(target: "strato::runtime", "previous call was cancelled; replacing the instance");
-            *guard = None;
-        }
+        // A cancelled call's instance was dropped with its guard (see
+        // `LiveGuard`): the guest stopped wherever it was and could not be
+        // trusted or re-entered.
+        let mut guard = LiveGuard(self.inner.live.lock().await);
         if guard.is_none() {
             *guard = Some(self.instantiate().await?);
         }

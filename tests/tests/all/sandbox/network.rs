@@ -296,3 +296,25 @@ async fn a_request_ends_with_the_call_that_made_it() {
     }
     sb.next_call_works().await;
 }
+
+/// A caller that gives up on a call (drops its future: Juju's `Abort`)
+/// takes the guest's in-flight request with it at once, not at the next
+/// call.
+#[tokio::test]
+async fn a_request_ends_when_its_caller_gives_up() {
+    let server = TestServer::start();
+    let sb = Sandbox::open(loopback(), cloud("", None)).await;
+    let slow = format!("get:{}", server.url("/slow/30000"));
+    let abandoned = tokio::time::timeout(Duration::from_millis(500), sb.try_attack(&slow)).await;
+    assert!(abandoned.is_err(), "the slow call returned: {abandoned:?}");
+    assert_eq!(server.connections(), 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while server.active() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request outlived its abandoned call by 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sb.next_call_works().await;
+}
