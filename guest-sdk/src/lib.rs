@@ -11,6 +11,7 @@ pub mod credential;
 mod error;
 mod export;
 pub mod http;
+pub mod instance_types;
 pub mod log;
 pub mod manifest;
 mod optional;
@@ -26,6 +27,8 @@ pub use bindings::juju::environs::types;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bindings::juju::environs::{bootstrap_context, call_context, credential, log};
+    pub use crate::bindings::juju::environs::{
+        bootstrap_context, call_context, credential, instance_types, log,
+    };
     pub use wit_bindgen;
 }

@@ -113,6 +113,18 @@ pub enum Error {
     #[error("invalid model config: {0}")]
     Config(String),
 
+    /// `errors.NotFoundf` on the host: something the host looked up does
+    /// not exist (a cloud region, the addresses of the controller
+    /// instances). The message is complete, in Juju's words.
+    #[error("{0}")]
+    NotFound(String),
+
+    /// `errors.NotValidf` on the host: a value the host checks is
+    /// malformed (a cloud spec, a region spec). The message is complete, in
+    /// Juju's words.
+    #[error("{0}")]
+    NotValid(String),
+
     /// Reading a component or preparing a granted directory failed.
     #[error("{context}: {source}")]
     Io {
@@ -174,11 +186,21 @@ impl Error {
     }
 
     /// `errors.IsNotFound`: a provider `not-found` error, an unknown
-    /// registry name, or `ErrNoInstances`.
+    /// registry name, `ErrNoInstances`, or a host [`Error::NotFound`].
     pub fn is_not_found(&self) -> bool {
         match self {
             Error::Provider(e) => e.kind == ErrorKind::NotFound,
-            Error::NoInstances | Error::ProviderNotFound(_) => true,
+            Error::NoInstances | Error::ProviderNotFound(_) | Error::NotFound(_) => true,
+            _ => false,
+        }
+    }
+
+    /// `errors.IsNotValid`: a provider `not-valid` error or a host
+    /// [`Error::NotValid`].
+    pub fn is_not_valid(&self) -> bool {
+        match self {
+            Error::Provider(e) => e.kind == ErrorKind::NotValid,
+            Error::NotValid(_) => true,
             _ => false,
         }
     }
@@ -281,6 +303,12 @@ mod tests {
         assert!(e.is_not_supported());
         assert!(e.to_string().contains("juju:environs/firewaller"));
         assert!(Error::ProviderNotFound("ec2".into()).is_not_found());
+        let e = Error::NotFound("addresses for [i-0] not found".into());
+        assert!(e.is_not_found() && !e.is_not_valid());
+        assert_eq!(e.to_string(), "addresses for [i-0] not found");
+        let e = Error::NotValid("empty Type not valid".into());
+        assert!(e.is_not_valid() && !e.is_not_found());
+        assert!(perr(ErrorKind::NotValid, "bad", false).is_not_valid());
         let e = Error::Trap {
             function: "instances".into(),
             message: "unreachable".into(),

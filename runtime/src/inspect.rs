@@ -141,6 +141,7 @@ const OFFERED: &[(&str, &[&str], &str)] = &[
             "log",
             "bootstrap-context",
             "credential",
+            "instance-types",
         ],
         "0.1.",
     ),
@@ -288,7 +289,7 @@ fn check_imports(imports: &[String]) -> Result<()> {
     Err(invalid(format!(
         "imports {}, which the sandbox does not offer ({why}offered: wasi:cli, wasi:io, \
          wasi:clocks, wasi:random, wasi:filesystem, wasi:http/{{types, outgoing-handler}}, \
-         juju:environs/{{call-context, log, bootstrap-context, credential}})",
+         juju:environs/{{call-context, log, bootstrap-context, credential, instance-types}})",
         refused.join(", ")
     )))
 }

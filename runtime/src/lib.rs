@@ -60,6 +60,7 @@ pub mod constraints;
 mod domain;
 mod engine;
 mod environ;
+pub mod environs;
 mod error;
 pub mod grants;
 mod handle;

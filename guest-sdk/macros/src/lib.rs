@@ -155,12 +155,13 @@ fn expand(input: &Input) -> TokenStream2 {
     let world = LitStr::new(&world, Span::call_site());
     let wit_dir = LitStr::new(WIT_DIR, Span::call_site());
     let iface = |name: &str| LitStr::new(&format!("{PACKAGE}/{name}@{VERSION}"), Span::call_site());
-    let (types, call_context, log, bootstrap_context, credential) = (
+    let (types, call_context, log, bootstrap_context, credential, instance_types) = (
         iface("types"),
         iface("call-context"),
         iface("log"),
         iface("bootstrap-context"),
         iface("credential"),
+        iface("instance-types"),
     );
     let provider = &input.provider;
     let optional = &input.optional;
@@ -182,6 +183,7 @@ fn expand(input: &Input) -> TokenStream2 {
                     #log: ::strato_guest::__private::log,
                     #bootstrap_context: ::strato_guest::__private::bootstrap_context,
                     #credential: ::strato_guest::__private::credential,
+                    #instance_types: ::strato_guest::__private::instance_types,
                 },
                 runtime_path: "::strato_guest::__private::wit_bindgen::rt",
             });

@@ -1,10 +1,13 @@
 //! The dummy's configuration: Juju's dummy attributes (`controller`,
 //! `broken`, `secret`) on top of the core keys it reads (`name`, `uuid`,
-//! `firewall-mode`).
+//! `firewall-mode`), and the fault-injection knobs of [`crate::faults`]
+//! (`fail-zones`, `fail-start`, `late-addresses`, `host-bootstrap`).
 
 use strato_guest::config::AttrsExt;
 use strato_guest::types::Attrs;
 use strato_guest::{Error, Result};
+
+use crate::faults::{self, Fault};
 
 /// How the environ manages ports (`firewall-mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,15 @@ pub struct DummyConfig {
     pub controller: bool,
     /// Methods that fail with `dummy.<Method> is broken`.
     pub broken: Vec<String>,
+    /// `fail-zones`: zones where start-instance fails (zone-specific).
+    pub fail_zones: Vec<Fault>,
+    /// `fail-start`: start-instance fails in every zone.
+    pub fail_start: Option<Fault>,
+    /// `late-addresses`: `instances` hides a new instance's addresses this
+    /// many times.
+    pub late_addresses: u64,
+    /// `host-bootstrap`: `bootstrap` leaves the machine to the host.
+    pub host_bootstrap: bool,
 }
 
 impl DummyConfig {
@@ -58,6 +70,11 @@ impl DummyConfig {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect(),
+            fail_zones: faults::parse_fail_zones(&attrs.text_or("fail-zones", "")?)?,
+            fail_start: faults::parse_fail_start(&attrs.text_or("fail-start", "")?)?,
+            late_addresses: u64::try_from(attrs.int_or("late-addresses", 0)?)
+                .map_err(|_| Error::not_valid("late-addresses: expected a count of 0 or more"))?,
+            host_bootstrap: attrs.bool_or("host-bootstrap", false)?,
         })
     }
 
@@ -117,6 +134,30 @@ mod tests {
         let mut cfg = base();
         cfg.set("firewall-mode", "sometimes");
         assert!(validate(cfg, None).is_err());
+    }
+
+    // The fault knobs are type-checked and parsed when the config is validated.
+    #[test]
+    fn fault_knobs() {
+        let mut cfg = base();
+        cfg.set("fail-zones", "zone1 zone3:2");
+        cfg.set("fail-start", "zone-independent:1");
+        cfg.set("late-addresses", 2i64);
+        cfg.set("host-bootstrap", true);
+        let parsed = DummyConfig::from_attrs(&validate(cfg, None).unwrap()).unwrap();
+        assert_eq!(parsed.fail_zones.len(), 2);
+        assert!(parsed.fail_start.is_some() && parsed.host_bootstrap);
+        assert_eq!(parsed.late_addresses, 2);
+        for (key, bad) in [
+            ("fail-zones", "zone1:0"),
+            ("fail-start", "sometimes"),
+            ("late-addresses", "-1"),
+            ("host-bootstrap", "maybe"),
+        ] {
+            let mut cfg = base();
+            cfg.set(key, bad);
+            assert!(validate(cfg, None).is_err(), "{key}={bad} accepted");
+        }
     }
 
     // `broken` makes exactly the named methods fail.

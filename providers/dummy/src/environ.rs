@@ -120,6 +120,13 @@ impl Environ for DummyEnviron {
     fn bootstrap(&self, params: BootstrapParams) -> Result<BootstrapResult<DummyFinalizer>> {
         let cfg = self.cfg()?;
         cfg.check_broken("Bootstrap")?;
+        if cfg.host_bootstrap {
+            // The host then starts the machine with start-instance, zone by
+            // zone (provider/common.Bootstrap on the host).
+            return Err(Error::not_implemented(
+                "dummy bootstrap is left to the host (host-bootstrap)",
+            ));
+        }
         let ca_cert = params.controller_config.get_text("ca-cert")?.unwrap_or("");
         if ca_cert.is_empty() {
             return Err(Error::not_valid(
@@ -158,6 +165,7 @@ impl Environ for DummyEnviron {
                     instance,
                     machine_id: "0".to_string(),
                     controller: true,
+                    hidden_address_polls: cfg.late_addresses,
                     ..Default::default()
                 },
             );
@@ -246,11 +254,35 @@ impl Environ for DummyEnviron {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let state = self.store()?.get()?;
-        Ok(ids
-            .iter()
-            .map(|id| state.instances.get(id).map(|i| i.instance.clone()))
-            .collect())
+        let store = self.store()?;
+        let state = store.get()?;
+        let hiding = ids.iter().any(|id| {
+            state
+                .instances
+                .get(id)
+                .is_some_and(|i| i.hidden_address_polls > 0)
+        });
+        if !hiding {
+            return Ok(ids
+                .iter()
+                .map(|id| state.instances.get(id).map(|i| i.instance.clone()))
+                .collect());
+        }
+        // `late-addresses`: answer without addresses, and count the answer.
+        store.update(|state| {
+            Ok(ids
+                .iter()
+                .map(|id| {
+                    let found = state.instances.get_mut(id)?;
+                    let mut instance = found.instance.clone();
+                    if found.hidden_address_polls > 0 {
+                        found.hidden_address_polls -= 1;
+                        instance.addresses.clear();
+                    }
+                    Some(instance)
+                })
+                .collect())
+        })
     }
 
     fn controller_instances(&self, _controller_uuid: String) -> Result<Vec<String>> {

@@ -11,13 +11,14 @@ use strato_guest::{Error, Result};
 
 use crate::environ::DummyEnviron;
 use crate::state::DummyInstance;
-use crate::zones;
+use crate::{faults, zones};
 
 /// `StartInstance` of Juju's dummy, returning errors where it panics.
 pub fn start(env: &DummyEnviron, params: StartInstanceParams) -> Result<StartInstanceResult> {
     let store = env.store()?;
+    let cfg = env.cfg()?;
     // Fail early on a model that was never prepared.
-    store.get()?;
+    let state = store.get()?;
     let icfg = params.instance_config.as_ref().ok_or_else(|| {
         Error::not_valid("cannot start instance: missing instance config").zone_independent()
     })?;
@@ -44,9 +45,28 @@ pub fn start(env: &DummyEnviron, params: StartInstanceParams) -> Result<StartIns
         Some(zone) => zone.to_string(),
         None => params.availability_zone.clone(),
     };
+    // The bootstrap machine, when the host starts it (`host-bootstrap`).
+    let bootstrap_machine = icfg.bootstrap.is_some();
+    if bootstrap_machine && state.bootstrapped {
+        return Err(Error::already_exists("model is already bootstrapped").zone_independent());
+    }
     if !zone.is_empty() {
         // Not zone-independent: the host may retry in another zone.
         zones::check_zone(&zone)?;
+    }
+    if cfg.fail_start.is_some() || !cfg.fail_zones.is_empty() {
+        let injected = store.update(|state| {
+            Ok(faults::take_fault(
+                cfg.fail_start.as_ref(),
+                &cfg.fail_zones,
+                &zone,
+                &mut state.injected,
+            ))
+        })?;
+        if let Some(err) = injected {
+            strato_guest::info!("injected start-instance failure: {}", err.message);
+            return Err(err);
+        }
     }
     let _ = context::status(
         InstanceState::Allocating,
@@ -58,7 +78,12 @@ pub fn start(env: &DummyEnviron, params: StartInstanceParams) -> Result<StartIns
         !icfg.machine_container_type.is_empty() || params.constraints.container.is_some();
     let hardware = (!is_container).then(|| hardware(&params.constraints, None, &zone));
     let (volumes, attachments) = volumes(&params);
-    let controller = icfg.controller.is_some() || icfg.jobs.iter().any(|j| j == "manage-model");
+    let controller = icfg.controller.is_some()
+        || bootstrap_machine
+        || icfg
+            .jobs
+            .iter()
+            .any(|j| j == "JobManageModel" || j == "manage-model");
     let tags = icfg.tags.clone();
     let profiles = icfg.profiles.clone();
 
@@ -83,9 +108,14 @@ pub fn start(env: &DummyEnviron, params: StartInstanceParams) -> Result<StartIns
                 zone: zone.clone(),
                 tags,
                 lxd_profiles: profiles,
+                hidden_address_polls: cfg.late_addresses,
                 ..Default::default()
             },
         );
+        if bootstrap_machine {
+            state.bootstrapped = true;
+            state.controller_uuid = params.controller_uuid.clone();
+        }
         Ok(instance)
     })?;
     strato_guest::info!("started instance {} for machine {machine_id}", instance.id);
@@ -215,9 +245,10 @@ const TYPES: [TypeRow; 4] = [
     ("dummy.xlarge", &["amd64"], 8, 16384, 65536, 80),
 ];
 
-/// `InstanceTypes`: the types matching `cons`, cheapest first.
+/// `InstanceTypes`: the types matching `cons`, chosen by the host with
+/// Juju's `instances.MatchingInstanceTypes` (the `instance-types` import).
 pub fn instance_types(cons: &Constraints) -> Result<InstanceTypesWithCost> {
-    let mut types: Vec<InstanceType> = TYPES
+    let all: Vec<InstanceType> = TYPES
         .iter()
         .map(
             |&(name, arches, cpu_cores, mem, root_disk, cost)| InstanceType {
@@ -231,14 +262,8 @@ pub fn instance_types(cons: &Constraints) -> Result<InstanceTypesWithCost> {
                 ..Default::default()
             },
         )
-        .filter(|t| cons.matches(t))
         .collect();
-    types.sort_by(|a, b| a.cost.cmp(&b.cost).then_with(|| a.name.cmp(&b.name)));
-    if types.is_empty() {
-        return Err(Error::not_found(format!(
-            "no instance types in dummy-region matching constraints {cons:?}"
-        )));
-    }
+    let types = strato_guest::instance_types::matching_instance_types(&all, "dummy-region", cons)?;
     Ok(InstanceTypesWithCost {
         instance_types: types,
         cost_unit: "USD/h".to_string(),
@@ -258,19 +283,5 @@ mod tests {
         assert_eq!(device_name(1), "sdc");
         assert_eq!(device_name(24), "sdz");
         assert_eq!(device_name(25), "sdaa");
-    }
-
-    // Instance types are filtered by constraints and sorted by cost.
-    #[test]
-    fn types_match_constraints() {
-        let cons = Constraints::parse("mem=4G arch=arm64").unwrap();
-        let found = instance_types(&cons).unwrap();
-        let names: Vec<_> = found
-            .instance_types
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
-        assert_eq!(names, ["dummy.medium", "dummy.large"]);
-        assert!(instance_types(&Constraints::parse("cores=64").unwrap()).is_err());
     }
 }

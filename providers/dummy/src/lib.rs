@@ -8,9 +8,17 @@
 //! second process sees the same instances. It exports every optional
 //! interface of `juju:environs@0.1.0`, and declares one capability: its
 //! state directory (no network beyond its cloud, no secret revealed).
+//!
+//! For tests of the host's zone-aware logic it injects failures on demand,
+//! from model configuration (module `faults`): `fail-zones` (start-instance fails
+//! in those zones, zone-specific), `fail-start` (fails everywhere,
+//! zone-independent or not), `late-addresses` (new instances show no
+//! addresses for a while) and `host-bootstrap` (the host starts the
+//! bootstrap machine itself).
 
 mod config;
 mod environ;
+mod faults;
 mod firewall;
 mod instances;
 mod lxd;

@@ -183,3 +183,42 @@ fn broken_methods() {
     });
     assert!(open.is_err());
 }
+
+// `host-bootstrap` leaves the machine to start-instance, which then marks
+// the model bootstrapped; `late-addresses` hides addresses for a while.
+#[test]
+fn host_bootstrap_and_late_addresses() {
+    let env = open("hostboot", "instance", "");
+    let mut config = env.config();
+    config.set("host-bootstrap", true);
+    config.set("late-addresses", 1i64);
+    env.set_config(config).unwrap();
+    env.prepare_for_bootstrap().unwrap();
+
+    let mut params = BootstrapParams::default();
+    params.controller_config.set("ca-cert", "CERT");
+    let err = env.bootstrap(params).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotImplemented);
+
+    let mut machine = start_params("0", "user-admin:bootstrap", "zone=zone1");
+    if let Some(icfg) = machine.instance_config.as_mut() {
+        icfg.bootstrap = Some(Default::default());
+    }
+    machine.controller_uuid = "ctl".into();
+    let started = env.start_instance(machine.clone()).unwrap();
+    let id = started.instance.id;
+    assert_eq!(
+        env.controller_instances("ctl".into()).unwrap(),
+        std::slice::from_ref(&id)
+    );
+    assert_eq!(
+        env.start_instance(machine).unwrap_err().message,
+        "model is already bootstrapped"
+    );
+
+    let first = env.instances(vec![id.clone()]).unwrap();
+    assert!(first[0].as_ref().unwrap().addresses.is_empty());
+    let second = env.instances(vec![id]).unwrap();
+    assert_eq!(second[0].as_ref().unwrap().addresses.len(), 3);
+    env.destroy().unwrap();
+}

@@ -193,6 +193,30 @@ impl ProviderSchema for DummyProvider {
                 false,
             ),
             field("secret", "A secret attribute", FieldType::Text, true),
+            field(
+                "fail-zones",
+                "Zones (zone or zone:N) where start-instance fails, zone-specific",
+                FieldType::Text,
+                false,
+            ),
+            field(
+                "fail-start",
+                "zone-independent[:N] or zone-specific[:N]: start-instance fails everywhere",
+                FieldType::Text,
+                false,
+            ),
+            field(
+                "late-addresses",
+                "Times instances hides a new instance's addresses",
+                FieldType::Integer,
+                false,
+            ),
+            field(
+                "host-bootstrap",
+                "Leave the bootstrap machine to the host (bootstrap answers not-implemented)",
+                FieldType::Boolean,
+                false,
+            ),
         ]
     }
 }

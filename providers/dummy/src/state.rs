@@ -38,6 +38,10 @@ pub struct ModelState {
     pub lxd_profiles: BTreeMap<String, LxdProfile>,
     /// The environ version the upgrade steps have brought the model to.
     pub environ_version: u32,
+    /// Injected failures used so far, per fault (`start`, `zone:<name>`;
+    /// see [`crate::faults`]).
+    #[serde(default)]
+    pub injected: BTreeMap<String, u64>,
 }
 
 /// One started instance.
@@ -53,6 +57,10 @@ pub struct DummyInstance {
     pub rules: Vec<IngressRule>,
     pub tags: Vec<(String, String)>,
     pub lxd_profiles: Vec<String>,
+    /// How many more `instances` answers show it without addresses
+    /// (`late-addresses`).
+    #[serde(default)]
+    pub hidden_address_polls: u64,
 }
 
 thread_local! {

@@ -6,6 +6,7 @@
 //! refuses what needs a user (stdin).
 
 pub(crate) mod credential;
+pub(crate) mod instance_types;
 pub(crate) mod wasi;
 
 use std::time::Instant;
