@@ -43,6 +43,8 @@ pub struct DummyConfig {
     /// `late-addresses`: `instances` hides a new instance's addresses this
     /// many times.
     pub late_addresses: u64,
+    /// Milliseconds `start-instance` takes before it answers (`slow-start`).
+    pub slow_start: u64,
     /// `host-bootstrap`: `bootstrap` leaves the machine to the host.
     pub host_bootstrap: bool,
 }
@@ -75,6 +77,8 @@ impl DummyConfig {
             late_addresses: u64::try_from(attrs.int_or("late-addresses", 0)?)
                 .map_err(|_| Error::not_valid("late-addresses: expected a count of 0 or more"))?,
             host_bootstrap: attrs.bool_or("host-bootstrap", false)?,
+            slow_start: u64::try_from(attrs.int_or("slow-start", 0)?)
+                .map_err(|_| Error::not_valid("slow-start: expected milliseconds, 0 or more"))?,
         })
     }
 

@@ -12,6 +12,8 @@
 //!   error above for whatever zone was asked.
 //! - `late-addresses`: an integer `N`; `instances` reports a newly started
 //!   instance without addresses the first `N` times it is asked about it.
+//! - `slow-start`: milliseconds `start-instance` waits before answering
+//!   (for tests that cancel a call in progress).
 //! - `host-bootstrap`: a boolean; `bootstrap` answers `not-implemented`, so
 //!   the host starts the bootstrap machine itself through start-instance,
 //!   zone by zone (`provider/common.Bootstrap` on the host).

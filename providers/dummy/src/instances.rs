@@ -68,6 +68,10 @@ pub fn start(env: &DummyEnviron, params: StartInstanceParams) -> Result<StartIns
             return Err(err);
         }
     }
+    if cfg.slow_start > 0 {
+        // A cloud that takes its time, for tests of cancellation.
+        std::thread::sleep(std::time::Duration::from_millis(cfg.slow_start));
+    }
     let _ = context::status(
         InstanceState::Allocating,
         "starting dummy instance",

@@ -212,6 +212,12 @@ impl ProviderSchema for DummyProvider {
                 false,
             ),
             field(
+                "slow-start",
+                "Milliseconds start-instance waits before answering",
+                FieldType::Integer,
+                false,
+            ),
+            field(
                 "host-bootstrap",
                 "Leave the bootstrap machine to the host (bootstrap answers not-implemented)",
                 FieldType::Boolean,

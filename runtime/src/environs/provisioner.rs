@@ -17,7 +17,8 @@
 //! 5. a zone-independent failure uses an attempt (`failed to start machine
 //!    1 (…), retrying in 10s (10 more attempts)`);
 //! 6. after each failure: status `allocating` with that message, then the
-//!    retry delay, which `abort` cuts short;
+//!    retry delay; `abort` cuts the delay short and cancels a start-instance
+//!    in progress;
 //! 7. when no attempt is left, or no zone is: status `provisioning error`
 //!    with the cause, and an error.
 //!
@@ -150,10 +151,10 @@ impl ProvisionError {
 /// started in (and, as Juju's does, in zones where it failed in a
 /// zone-independent way).
 ///
-/// `abort` (a shutdown signal, a cancellation token's future) ends a retry
-/// delay early with [`ProvisionError::Aborted`]; a `start-instance` already
-/// running is not interrupted (the provider sees Juju's `Abort` through
-/// `call-context.dying` and the embedder's [`crate::HostHooks::dying`]).
+/// `abort` (a shutdown signal, a cancellation token's future) ends the
+/// work with [`ProvisionError::Aborted`]: a retry delay is cut short, and a
+/// `start-instance` in progress is cancelled (its sandbox instance is
+/// dropped with whatever requests it had in flight).
 pub async fn start_instance_with_zones(
     env: &Environ,
     machine: &MachineStart,
@@ -193,7 +194,16 @@ pub async fn start_instance_with_zones(
             tracing::info!(target: "strato::environs", machine = id, zone = %zone, "trying StartInstance in availability zone");
         }
         params.availability_zone = zone.clone();
-        let err = match env.start_instance(params.clone()).await {
+        // Abort also cancels a start-instance in progress: dropping the call
+        // drops its sandbox instance, and with it the requests it had in
+        // flight (the environ re-opens on a fresh instance when next used).
+        let started = tokio::select! {
+            () = &mut abort => {
+                return Err(ProvisionError::Aborted { machine: id.to_string() });
+            }
+            started = env.start_instance(params.clone()) => started,
+        };
+        let err = match started {
             Ok(result) => return Ok(result),
             Err(e) => e,
         };

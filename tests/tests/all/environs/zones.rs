@@ -234,6 +234,39 @@ async fn abort_cuts_the_retry_delay() {
     );
 }
 
+// Abort also cancels a start-instance that is still running: the call is
+// dropped (and its sandbox instance with it) instead of waited for, and the
+// environ works again afterwards.
+#[tokio::test]
+async fn abort_cancels_a_start_in_progress() {
+    let (_dummy, fixture, env, zones) = setup(&[("slow-start", json!(30_000))]).await;
+    let (seen, status) = recorder();
+    let begun = Instant::now();
+    let abort = tokio::time::sleep(Duration::from_millis(300));
+    let err = start_instance_with_zones(
+        &env,
+        &machine(&fixture, "1"),
+        &zones,
+        RetryPolicy::default(),
+        &status,
+        abort,
+    )
+    .await
+    .expect_err("aborted");
+    assert!(matches!(err, ProvisionError::Aborted { .. }), "{err:?}");
+    assert!(
+        begun.elapsed() < Duration::from_secs(5),
+        "waited {:?} for a start-instance that was aborted",
+        begun.elapsed()
+    );
+    assert_eq!(taken(&seen), [s(Allocating, "starting")]);
+    let found = env
+        .all_instances()
+        .await
+        .expect("the environ works after an abort");
+    assert!(found.iter().all(|i| i.id != "1"), "{found:?}");
+}
+
 // Machines spread over the least populated zones; a map rebuilt from the
 // environ sees them; distribution groups, the zones constraint and
 // placement steer the choice; no suitable zone is a provisioning error.
