@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 const GUESTS: &[&str] = &[
     "strato-dummy",
+    "strato-ec2",
     "guest-misbehave",
     "guest-command",
     "guest-sockets",

@@ -12,6 +12,13 @@
 //! when the [`Moto`] is dropped, and also when the test process dies (the
 //! script ends when its standard input closes).
 //!
+//! [`Moto::start_failing_zones`] adds the one fault moto lacks: a zone out
+//! of capacity for `RunInstances`.
+//!
+//! [`Moto::cloud_spec`] gives the cloud spec of an `ec2` cloud at this
+//! server, with the user's credential (or a wrong secret), for the EC2
+//! provider's tests.
+//!
 //! ```no_run
 //! let moto = strato_tests::moto::Moto::start().expect("moto");
 //! let out = moto.boto3("print(len(ec2.describe_regions()['Regions']))").expect("boto3");
@@ -23,6 +30,8 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use strato_runtime::types::{CloudSpec, Credential};
 
 /// The region the access key is used in.
 pub const REGION: &str = "us-east-1";
@@ -47,6 +56,34 @@ import boto3
 
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
+
+# Fault injection (moto never runs out of capacity): RunInstances placed in
+# one of STRATO_MOTO_FAIL_ZONES gets EC2's InsufficientInstanceCapacity.
+FAIL_ZONES = [z for z in os.environ.get("STRATO_MOTO_FAIL_ZONES", "").split(",") if z]
+
+def inject_faults(app):
+    import io
+    from urllib.parse import parse_qs
+    def wrapped(environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+            form = parse_qs(body.decode("utf-8", "replace"))
+            zone = form.get("Placement.AvailabilityZone", [""])[0]
+            if form.get("Action") == ["RunInstances"] and zone in FAIL_ZONES:
+                xml = ('<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+                       '<Code>InsufficientInstanceCapacity</Code><Message>We currently do not '
+                       'have sufficient capacity in the Availability Zone you requested (%s).'
+                       '</Message></Error></Errors><RequestID>strato-fault</RequestID></Response>'
+                       % zone)
+                start_response("500 Internal Server Error", [("Content-Type", "text/xml")])
+                return [xml.encode()]
+        return app(environ, start_response)
+    return wrapped
+
+if FAIL_ZONES:
+    server._server.app = inject_faults(server._server.app)
 host, port = server.get_host_and_port()
 endpoint = f"http://{host}:{port}"
 region = os.environ["STRATO_MOTO_REGION"]
@@ -138,6 +175,13 @@ impl Moto {
     /// Starts moto and sets it up (a few seconds). Errors say what is
     /// missing, e.g. that `./scripts/setup` has not been run.
     pub fn start() -> Result<Moto, String> {
+        Moto::start_failing_zones(&[])
+    }
+
+    /// [`Moto::start`] with a fault: `RunInstances` placed in any of
+    /// `zones` fails as EC2 does when a zone is out of capacity (HTTP 500,
+    /// `InsufficientInstanceCapacity`), before moto sees it.
+    pub fn start_failing_zones(zones: &[&str]) -> Result<Moto, String> {
         let py = python();
         if !py.exists() {
             return Err(format!(
@@ -148,6 +192,7 @@ impl Moto {
         let mut child = python_command()
             .args(["-c", DRIVER])
             .env("INITIAL_NO_AUTH_ACTION_COUNT", FREE_CALLS.to_string())
+            .env("STRATO_MOTO_FAIL_ZONES", zones.join(","))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -208,6 +253,36 @@ impl Moto {
     /// Its secret.
     pub fn secret_key(&self) -> &str {
         &self.secret_key
+    }
+
+    /// An `ec2` cloud named `moto` at this server in [`REGION`], with an
+    /// `access-key` credential labelled `moto-user`: the user's secret, or
+    /// `secret` when given (e.g. a wrong one).
+    pub fn cloud_spec(&self, secret: Option<&str>) -> CloudSpec {
+        let attributes = [
+            ("access-key", self.access_key.as_str()),
+            ("secret-key", secret.unwrap_or(&self.secret_key)),
+        ];
+        CloudSpec {
+            cloud_type: "ec2".into(),
+            name: "moto".into(),
+            region: REGION.into(),
+            endpoint: self.endpoint.clone(),
+            identity_endpoint: String::new(),
+            storage_endpoint: String::new(),
+            credential: Some(Credential {
+                auth_type: "access-key".into(),
+                attributes: attributes
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                revoked: false,
+                label: "moto-user".into(),
+                invalid: false,
+                invalid_reason: String::new(),
+            }),
+            ca_certificates: Vec::new(),
+        }
     }
 
     /// What moto wrote to stderr (the last 16 KiB).

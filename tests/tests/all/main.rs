@@ -6,6 +6,7 @@ mod broken;
 mod cache;
 mod conformance;
 mod credentials;
+mod ec2;
 mod environs;
 mod limits;
 mod loading;
