@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use strato_guest::types::{
     Attrs, AvailabilityZone, BootstrapParams, CloudSpec, ConstraintVocabulary, Constraints,
     ConstraintsRules, Instance, InstanceTypesWithCost, PrecheckInstanceParams, StartInstanceParams,
-    StartInstanceResult,
+    StartInstanceResult, StorageProviderInfo,
 };
 use strato_guest::{AvailabilityZones, BootstrapResult, Environ, Error, NoopFinalizer, Result};
 
@@ -14,7 +14,7 @@ use crate::client::{Client, Params};
 use crate::config::{self, Ec2Config};
 use crate::instances::{self, TAG_CONTROLLER, TAG_MODEL};
 use crate::xml::ZonesResponse;
-use crate::{groups, itypes, start};
+use crate::{ebs, groups, itypes, start, volumes};
 
 /// An EC2 model: a region's endpoint and the model's configuration.
 pub struct Ec2Environ {
@@ -92,6 +92,9 @@ impl Environ for Ec2Environ {
             .map(|i| i.instance_id)
             .collect();
         instances::stop(&self.client, &cfg, &ids)?;
+        // Juju's common.Destroy: the EBS volumes of the model (not root disks).
+        let volumes = volumes::tagged(&self.client, TAG_MODEL, &cfg.uuid)?;
+        volumes::destroy_all(&self.client, &volumes)?;
         let mut doomed = groups::tagged(&self.client, TAG_MODEL, &cfg.uuid)?;
         // The model group last: the others may name it as a source.
         let model = groups::model_group(&cfg);
@@ -119,6 +122,8 @@ impl Environ for Ec2Environ {
         .map(|i| i.instance_id)
         .collect();
         instances::terminate(&self.client, &ids)?;
+        let volumes = volumes::tagged(&self.client, TAG_CONTROLLER, &controller_uuid)?;
+        volumes::destroy_all(&self.client, &volumes)?;
         let mut doomed = groups::tagged(&self.client, TAG_CONTROLLER, &controller_uuid)?;
         // Model groups (`juju-<uuid>`, sources of the others) last.
         doomed.sort_by_key(|g| g.group_name.matches('-').count() <= 5);
@@ -197,6 +202,14 @@ impl Environ for Ec2Environ {
     fn controller_instances(&self, controller_uuid: String) -> Result<Vec<String>> {
         instances::controllers(&self.client, &controller_uuid)
     }
+
+    fn storage_provider_types(&self) -> Result<Vec<String>> {
+        Ok(ebs::provider_types())
+    }
+
+    fn storage_provider(&self, provider_type: String) -> Result<StorageProviderInfo> {
+        ebs::provider(&provider_type)
+    }
 }
 
 impl AvailabilityZones for Ec2Environ {
@@ -210,6 +223,34 @@ impl AvailabilityZones for Ec2Environ {
             .into_iter()
             .map(|i| i.and_then(|i| i.hardware).and_then(|h| h.availability_zone))
             .collect())
+    }
+
+    /// Juju's `DeriveAvailabilityZones`: the placement's zone (which must
+    /// agree with the volumes'), else the zone of the EBS volumes to attach.
+    fn derive_availability_zones(&self, params: StartInstanceParams) -> Result<Vec<String>> {
+        let volume_zone = volumes::attachments_zone(&self.client, &params.volume_attachments)?;
+        let placement = params.placement.as_str();
+        let placement_zone = match placement.strip_prefix("zone=") {
+            Some(zone) => {
+                start::check_zone(&self.zones()?, zone)?;
+                Some(zone.to_string())
+            }
+            None if placement.is_empty() => None,
+            None => {
+                return Err(Error::not_valid(format!(
+                    "unknown placement directive: {placement}"
+                )));
+            }
+        };
+        if let (Some(p), Some(v)) = (&placement_zone, &volume_zone)
+            && p != v
+        {
+            return Err(Error::other(format!(
+                "cannot create instance with placement {placement:?}, as this will prevent \
+                 attaching the requested EBS volumes in zone {v:?}"
+            )));
+        }
+        Ok(placement_zone.or(volume_zone).into_iter().collect())
     }
 }
 

@@ -1,13 +1,16 @@
-//! The model-level firewaller (`firewall-mode=global`): ingress rules of
-//! the group `juju-<model-uuid>-global`, opened and closed with
-//! `AuthorizeSecurityGroupIngress` / `RevokeSecurityGroupIngress`.
+//! Ports: the model-level firewaller (`firewall-mode=global`, group
+//! `juju-<model-uuid>-global`) and the per-instance one
+//! (`firewall-mode=instance`, group `juju-<model-uuid>-<machine-id>`),
+//! opened and closed with `AuthorizeSecurityGroupIngress` /
+//! `RevokeSecurityGroupIngress`, listed with Juju's merging and sorting.
 
 use strato_guest::types::IngressRule;
-use strato_guest::{Error, Firewaller, Result};
+use strato_guest::{Error, Firewaller, InstanceFirewaller, Result};
 
 use crate::config::FirewallMode;
 use crate::environ::Ec2Environ;
 use crate::groups::{self, Perm, Source};
+use crate::xml::SecurityGroup;
 
 /// The permissions of `rules`, one per source CIDR (`0.0.0.0/0` when none).
 pub fn perms(rules: &[IngressRule]) -> Result<Vec<Perm>> {
@@ -83,50 +86,135 @@ pub fn rules(perms: &[Perm]) -> Vec<IngressRule> {
 }
 
 impl Ec2Environ {
-    fn global_group_id(&self, what: &str) -> Result<Option<String>> {
-        let cfg = self.cfg();
-        if cfg.firewall_mode != FirewallMode::Global {
+    /// Juju's `invalid firewall mode` error unless the mode is `mode`.
+    fn check_mode(&self, mode: FirewallMode, what: &str) -> Result<()> {
+        let current = self.cfg().firewall_mode;
+        if current != mode {
             return Err(Error::other(format!(
                 "invalid firewall mode {:?} for {what}",
-                cfg.firewall_mode.as_str()
+                current.as_str()
             )));
         }
-        Ok(groups::find(&self.client, &cfg, &groups::global_group(&cfg))?.map(|g| g.group_id))
+        Ok(())
+    }
+
+    /// Group `name`, if it exists.
+    fn port_group(&self, name: &str) -> Result<Option<SecurityGroup>> {
+        groups::find(&self.client, &self.cfg(), name)
+    }
+
+    fn open_in(
+        &self,
+        mode: FirewallMode,
+        name: &str,
+        what: &str,
+        rules: &[IngressRule],
+    ) -> Result<()> {
+        self.check_mode(mode, what)?;
+        let perms = perms(rules)?;
+        let Some(group) = self.port_group(name)? else {
+            return Err(Error::not_found(format!(
+                "security group {name:?} not found: no machine started yet"
+            )));
+        };
+        groups::authorize(&self.client, &group.group_id, &perms)
+    }
+
+    fn close_in(
+        &self,
+        mode: FirewallMode,
+        name: &str,
+        what: &str,
+        rules: &[IngressRule],
+    ) -> Result<()> {
+        self.check_mode(mode, what)?;
+        let perms = perms(rules)?;
+        match self.port_group(name)? {
+            Some(group) => groups::revoke(&self.client, &group.group_id, &perms),
+            None => Ok(()),
+        }
+    }
+
+    fn rules_in(&self, mode: FirewallMode, name: &str, what: &str) -> Result<Vec<IngressRule>> {
+        self.check_mode(mode, what)?;
+        Ok(self
+            .port_group(name)?
+            .map(|g| rules(&groups::perms_of(&g)))
+            .unwrap_or_default())
     }
 }
 
 impl Firewaller for Ec2Environ {
     fn open_ports(&self, rules: Vec<IngressRule>) -> Result<()> {
-        let perms = perms(&rules)?;
-        let Some(id) = self.global_group_id("opening ports on model")? else {
-            return Err(Error::not_found(format!(
-                "security group {:?} not found: no machine started yet",
-                groups::global_group(&self.cfg())
-            )));
-        };
-        groups::authorize(&self.client, &id, &perms)
+        let name = groups::global_group(&self.cfg());
+        self.open_in(
+            FirewallMode::Global,
+            &name,
+            "opening ports on model",
+            &rules,
+        )
     }
 
     fn close_ports(&self, rules: Vec<IngressRule>) -> Result<()> {
-        let perms = perms(&rules)?;
-        match self.global_group_id("closing ports on model")? {
-            Some(id) => groups::revoke(&self.client, &id, &perms),
-            None => Ok(()),
-        }
+        let name = groups::global_group(&self.cfg());
+        self.close_in(
+            FirewallMode::Global,
+            &name,
+            "closing ports on model",
+            &rules,
+        )
     }
 
     fn ingress_rules(&self) -> Result<Vec<IngressRule>> {
-        let cfg = self.cfg();
-        if cfg.firewall_mode != FirewallMode::Global {
-            return Err(Error::other(format!(
-                "invalid firewall mode {:?} for retrieving ingress rules from model",
-                cfg.firewall_mode.as_str()
-            )));
-        }
-        match groups::find(&self.client, &cfg, &groups::global_group(&cfg))? {
-            Some(g) => Ok(rules(&groups::perms_of(&g))),
-            None => Ok(Vec::new()),
-        }
+        let name = groups::global_group(&self.cfg());
+        self.rules_in(
+            FirewallMode::Global,
+            &name,
+            "retrieving ingress rules from model",
+        )
+    }
+}
+
+/// Juju's `ec2Instance` ports: the machine's own group
+/// `juju-<model-uuid>-<machine-id>` (the instance id is not needed).
+impl InstanceFirewaller for Ec2Environ {
+    fn open_ports(
+        &self,
+        _instance_id: String,
+        machine_id: String,
+        rules: Vec<IngressRule>,
+    ) -> Result<()> {
+        let name = groups::machine_group(&self.cfg(), &machine_id);
+        self.open_in(
+            FirewallMode::Instance,
+            &name,
+            "opening ports on instance",
+            &rules,
+        )
+    }
+
+    fn close_ports(
+        &self,
+        _instance_id: String,
+        machine_id: String,
+        rules: Vec<IngressRule>,
+    ) -> Result<()> {
+        let name = groups::machine_group(&self.cfg(), &machine_id);
+        self.close_in(
+            FirewallMode::Instance,
+            &name,
+            "closing ports on instance",
+            &rules,
+        )
+    }
+
+    fn ingress_rules(&self, _instance_id: String, machine_id: String) -> Result<Vec<IngressRule>> {
+        let name = groups::machine_group(&self.cfg(), &machine_id);
+        self.rules_in(
+            FirewallMode::Instance,
+            &name,
+            "retrieving ingress rules from instance",
+        )
     }
 }
 
@@ -162,6 +250,40 @@ mod tests {
                 rule("tcp", 80, 80, &["0.0.0.0/0", "10.0.0.0/8"]),
                 rule("udp", 53, 53, &["0.0.0.0/0"]),
             ]
+        );
+    }
+
+    fn env(mode: &str) -> Ec2Environ {
+        use strato_guest::config::AttrsExt;
+        let mut cfg = strato_guest::types::Attrs::new();
+        cfg.set("name", "m");
+        cfg.set("uuid", "u");
+        cfg.set("firewall-mode", mode);
+        let cloud = strato_guest::types::CloudSpec {
+            region: "us-east-1".into(),
+            ..Default::default()
+        };
+        Ec2Environ::new(&cloud, cfg).unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    #[test]
+    fn the_wrong_mode_gets_jujus_errors_before_any_call() {
+        let global = env("global");
+        let e = InstanceFirewaller::open_ports(&global, "i-1".into(), "1".into(), Vec::new());
+        assert_eq!(
+            e.map_err(|e| e.message).err().as_deref(),
+            Some("invalid firewall mode \"global\" for opening ports on instance")
+        );
+        let e = InstanceFirewaller::ingress_rules(&global, "i-1".into(), "1".into());
+        assert_eq!(
+            e.map_err(|e| e.message).err().as_deref(),
+            Some("invalid firewall mode \"global\" for retrieving ingress rules from instance")
+        );
+        let instance = env("instance");
+        let e = Firewaller::close_ports(&instance, vec![rule("tcp", 80, 80, &[])]);
+        assert_eq!(
+            e.map_err(|e| e.message).err().as_deref(),
+            Some("invalid firewall mode \"instance\" for closing ports on model")
         );
     }
 

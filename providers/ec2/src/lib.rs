@@ -3,22 +3,31 @@
 //! the SigV4 marker; the host signs it with the secret key the provider
 //! never sees.
 //!
-//! Exported optional interfaces: `firewaller` (global firewall mode) and
-//! `availability-zones`. Not yet: volumes, networking, per-instance
-//! firewalling, adopt-resources.
+//! Exported optional interfaces: `firewaller` (global firewall mode),
+//! `instance-firewaller` (instance mode), `networking`, `volume-source`
+//! (EBS) and `availability-zones`. Not yet: adopt-resources.
 
 mod client;
 mod config;
+mod ebs;
 mod environ;
 mod firewall;
 mod groups;
 mod instances;
 mod itypes;
+mod networking;
 mod provider;
 mod start;
+mod volumes;
 mod xml;
 
 pub use environ::Ec2Environ;
 pub use provider::Ec2Provider;
 
-strato_guest::export_provider!(Ec2Provider with firewaller, availability_zones);
+strato_guest::export_provider!(
+    Ec2Provider with firewaller,
+    instance_firewaller,
+    networking,
+    volume_source,
+    availability_zones
+);

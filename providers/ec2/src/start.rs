@@ -106,7 +106,7 @@ fn image(
 
 /// Checks the requested zone: unknown → not valid, not available → error;
 /// both zone-specific.
-fn check_zone(zones: &[AvailabilityZone], zone: &str) -> Result<()> {
+pub fn check_zone(zones: &[AvailabilityZone], zone: &str) -> Result<()> {
     match zones.iter().find(|z| z.name == zone) {
         None => Err(Error::not_valid(format!(
             "availability zone {zone:?} not valid"

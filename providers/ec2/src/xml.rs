@@ -177,6 +177,105 @@ pub struct SubnetsResponse {
 pub struct Subnet {
     pub subnet_id: String,
     pub availability_zone: String,
+    pub cidr_block: String,
+    pub vpc_id: String,
+}
+
+/// `DescribeVpcs`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VpcsResponse {
+    pub vpc_set: Items<Vpc>,
+}
+
+/// One VPC.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Vpc {
+    pub vpc_id: String,
+    pub cidr_block: String,
+}
+
+/// `DescribeNetworkInterfaces`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct InterfacesResponse {
+    pub network_interface_set: Items<NetworkInterface>,
+}
+
+/// One network interface (ENI).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkInterface {
+    pub network_interface_id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub mac_address: String,
+    pub private_ip_address: String,
+    pub association: Option<Association>,
+    pub attachment: Option<EniAttachment>,
+    pub private_ip_addresses_set: Items<PrivateIp>,
+}
+
+/// A public address associated with an interface or one of its IPs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Association {
+    pub public_ip: String,
+}
+
+/// Where an interface is attached.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EniAttachment {
+    pub instance_id: String,
+    pub device_index: i32,
+}
+
+/// One private IP of an interface.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PrivateIp {
+    pub private_ip_address: String,
+    pub association: Option<Association>,
+}
+
+/// `CreateVolume` (the volume).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreateVolumeResponse {
+    pub volume_id: String,
+    pub size: u64,
+}
+
+/// `DescribeVolumes`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VolumesResponse {
+    pub volume_set: Items<Ec2Volume>,
+    pub next_token: Option<String>,
+}
+
+/// One EBS volume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Ec2Volume {
+    pub volume_id: String,
+    pub size: u64,
+    pub availability_zone: String,
+    pub status: String,
+    pub attachment_set: Items<VolumeAttachment>,
+    pub tag_set: Items<Tag>,
+}
+
+/// One attachment of a volume.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VolumeAttachment {
+    pub instance_id: String,
+    pub device: String,
+    pub status: String,
+    pub delete_on_termination: bool,
 }
 
 #[cfg(test)]
@@ -202,6 +301,36 @@ mod tests {
         assert_eq!(i.placement.availability_zone, "us-east-1a");
         assert_eq!(i.tag_set.item[0].value, "juju-m-machine-0");
         assert!(i.group_set.item.is_empty());
+    }
+
+    #[test]
+    fn volumes_and_interfaces_parse() {
+        let xml = r#"<DescribeVolumesResponse><volumeSet><item><volumeId>vol-1</volumeId>
+          <size>10</size><availabilityZone>us-east-1b</availabilityZone><status>in-use</status>
+          <attachmentSet><item><volumeId>vol-1</volumeId><instanceId>i-1</instanceId>
+          <device>/dev/sdf</device><status>attached</status>
+          <deleteOnTermination>false</deleteOnTermination></item></attachmentSet>
+          </item></volumeSet></DescribeVolumesResponse>"#;
+        let r: VolumesResponse = quick_xml::de::from_str(xml).expect("parses");
+        let v = &r.volume_set.item[0];
+        assert_eq!((v.size, v.status.as_str()), (10, "in-use"));
+        assert_eq!(v.attachment_set.item[0].device, "/dev/sdf");
+        assert!(!v.attachment_set.item[0].delete_on_termination);
+        let xml = r#"<DescribeNetworkInterfacesResponse><networkInterfaceSet><item>
+          <networkInterfaceId>eni-1</networkInterfaceId><subnetId>subnet-1</subnetId>
+          <macAddress>12:34</macAddress><privateIpAddress>172.31.0.5</privateIpAddress>
+          <attachment><instanceId>i-1</instanceId><deviceIndex>0</deviceIndex></attachment>
+          <privateIpAddressesSet><item><privateIpAddress>172.31.0.5</privateIpAddress>
+          <association><publicIp>54.0.0.1</publicIp></association></item></privateIpAddressesSet>
+          </item></networkInterfaceSet></DescribeNetworkInterfacesResponse>"#;
+        let r: InterfacesResponse = quick_xml::de::from_str(xml).expect("parses");
+        let n = &r.network_interface_set.item[0];
+        assert_eq!(n.attachment.as_ref().map(|a| a.device_index), Some(0));
+        let ip = &n.private_ip_addresses_set.item[0];
+        assert_eq!(
+            ip.association.as_ref().map(|a| a.public_ip.as_str()),
+            Some("54.0.0.1")
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@
 mod conformance;
 mod credentials;
 mod destroy;
+mod instance_ports;
 mod lifecycle;
+mod networking;
+mod volumes;
 mod vpc;
 mod zones;
 
