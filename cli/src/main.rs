@@ -18,6 +18,8 @@ Exit status: 0 ok, 1 runtime or provider failure, 2 bad input (unreadable file, 
 
 Examples:
   strato demo                      run the dummy provider through its lifecycle
+  strato demo --provider ec2.wasm --clouds clouds.yaml --credentials credentials.yaml --cloud NAME
+                                   the same with another provider on a cloud of Juju's clouds.yaml
   strato inspect provider.wasm     show what a provider component exports and imports
   strato conformance provider.wasm --fixture my-cloud.yaml
                                    check a provider against Juju's environs contracts
@@ -75,8 +77,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the embedded dummy provider through a model's lifecycle: bootstrap,
-    /// machines in zones, ports, stop, destroy.
+    /// Run the embedded dummy provider (or --provider on a --clouds cloud) through a
+    /// model's lifecycle: bootstrap, machines in zones, ports, stop, destroy.
     Demo(commands::demo::DemoArgs),
     /// Show a provider component's world, optional interfaces, imports, size, compile
     /// time and capabilities (declared, granted by the policy, effective).

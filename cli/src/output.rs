@@ -367,6 +367,35 @@ pub fn wrap<S: AsRef<str>>(words: &[S], width: usize) -> Vec<String> {
     lines
 }
 
+/// What the instance got: each capability asked and granted.
+pub fn granted_lines(report: &strato_runtime::GrantReport) -> Vec<String> {
+    let lines: Vec<String> = report
+        .lines
+        .iter()
+        .filter(|l| l.effective())
+        .map(|l| match l.capability {
+            strato_runtime::audit::Capability::StateDir => {
+                format!("state directory {} (seen as /state)", l.what)
+            }
+            other => format!("{other} {}", l.what),
+        })
+        .collect();
+    if lines.is_empty() {
+        vec!["nothing".to_string()]
+    } else {
+        lines
+    }
+}
+
+/// `label` in a column of its own before the first of `lines`.
+pub fn labelled(label: &str, lines: impl IntoIterator<Item = String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| format!("{:<9}{line}", if i == 0 { label } else { "" }))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

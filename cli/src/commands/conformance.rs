@@ -18,7 +18,9 @@ Runs the behaviour contracts of Juju's environs suites against the component, ea
 sandboxed instance with a temporary state directory of its own. The fixture (YAML, or JSON if the
 file ends in .json) gives the model config, cloud, credential and the provider author's
 expectations; see tests/conformance/fixtures/dummy.yaml for the format. Without --fixture the
-dummy provider's fixture is used, which suits only a component of cloud type `dummy`.
+dummy provider's fixture is used, which suits only a component of cloud type `dummy`. A provider
+whose bootstrap answers not-implemented is bootstrapped by the host (Juju's common.Bootstrap), as
+EC2 is; tests/conformance/fixtures/ec2-moto.yaml is EC2's fixture (set its endpoint and key).
 
 Exit status: 0 every contract passed or was skipped, 1 a contract failed (or the runtime failed),
 2 bad input: unreadable component or fixture, not a provider component, unknown contract id.

@@ -1,20 +1,21 @@
-//! `strato demo`: the dummy provider through a model's whole lifecycle,
-//! one printed step per environs call.
+//! `strato demo`: a provider through a model's whole lifecycle, one
+//! printed step per environs call: the embedded dummy, or a component on a
+//! cloud of a Juju-style `clouds.yaml` (`--provider`, `--clouds`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
-use strato_runtime::audit::Capability;
-use strato_runtime::types::{Instance, OpenParams, PrepareConfigParams};
+use strato_runtime::environs::bootstrap::bootstrap_instance;
+use strato_runtime::types::{ErrorKind, Instance, OpenParams, PrepareConfigParams, Value};
 use strato_runtime::{
-    Component, ComponentInfo, Environ, GrantReport, Grants, OptionalInterface, ProviderHandle,
-    RuntimeConfig,
+    Component, ComponentInfo, Environ, Grants, OptionalInterface, ProviderHandle, RuntimeConfig,
 };
 
 use super::fixture::{self, DemoHooks, Model};
 use super::runtime::{DUMMY_COMPONENT, cache_dir};
+use super::target::{Options, Target};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -26,15 +27,27 @@ fresh temporary one) and nothing else: no network beyond its cloud's endpoints, 
 environment variables, no other files. Compiled code is cached in $XDG_CACHE_HOME/strato (or
 ~/.cache/strato), so a second run loads it from the cache.
 
+Another provider: --provider FILE with --clouds clouds.yaml (Juju's format: type, endpoint, regions,
+auth-types, config) and --credentials credentials.yaml, choosing with --cloud, --region and
+--credential (default: the only one, else credentials.yaml's default-region/default-credential,
+else the cloud's first region). The cloud's `config` goes into the model config (e.g. an EC2
+`image-id`). A provider whose bootstrap answers not-implemented gets its bootstrap machine started
+by the host (Juju's common.Bootstrap; FinishBootstrap, SSH and cloud-init, is not run). Without an
+instance firewaller (or with firewall-mode: global in the cloud's config) the model runs in
+firewall-mode global and ports are opened model-wide.
+Everything the demo started is destroyed at the end.
+
 Exit status: 0 ok, 1 a step failed (the error names the step), 2 bad arguments.
 
 Examples:
   strato demo
   strato demo --state-dir ./demo-state     keep the provider's state afterwards
   strato --quiet demo                      print only the instance tables
-  strato --audit demo                      every capability decision on stderr";
+  strato --audit demo                      every capability decision on stderr
+  strato demo --provider ec2.wasm --clouds clouds.yaml --credentials credentials.yaml --cloud moto";
 
-/// Run the dummy provider through bootstrap, machines, ports, stop and destroy.
+/// Run a provider (the embedded dummy, or --provider on a --clouds cloud) through bootstrap,
+/// machines, ports, stop and destroy.
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct DemoArgs {
@@ -44,23 +57,59 @@ pub struct DemoArgs {
 
     /// Methods the dummy provider should fail (its `broken` config attribute,
     /// e.g. "StartInstance"): shows how a failed step is reported.
-    #[arg(long, value_name = "METHODS", hide = true, default_value = "")]
+    #[arg(
+        long,
+        value_name = "METHODS",
+        hide = true,
+        default_value = "",
+        conflicts_with = "provider"
+    )]
     pub broken: String,
+
+    /// Run this provider component instead of the embedded dummy (needs --clouds).
+    #[arg(long, value_name = "FILE", requires = "clouds")]
+    pub provider: Option<PathBuf>,
+
+    /// Juju-style clouds.yaml holding the cloud to run on (needs --provider).
+    #[arg(long, value_name = "FILE", requires = "provider")]
+    pub clouds: Option<PathBuf>,
+
+    /// Juju-style credentials.yaml with the credential for the cloud.
+    #[arg(long, value_name = "FILE", requires = "clouds")]
+    pub credentials: Option<PathBuf>,
+
+    /// The cloud in --clouds [default: the only one].
+    #[arg(long, value_name = "NAME", requires = "clouds")]
+    pub cloud: Option<String>,
+
+    /// The cloud's region [default: credentials.yaml's default-region, else the first].
+    #[arg(long, value_name = "REGION", requires = "clouds")]
+    pub region: Option<String>,
+
+    /// The credential in --credentials [default: default-credential, else the only one].
+    #[arg(long, value_name = "NAME", requires = "credentials")]
+    pub credential: Option<String>,
 }
 
 /// How many workload machines the demo starts.
 const MACHINES: usize = 3;
 
-/// The provider name the demo looks up in the policy.
-const NAME: &str = "dummy";
-
 pub async fn run(args: DemoArgs, out: &Output, ctx: &Context) -> Result<(), CliError> {
     let started = Instant::now();
+    let target = Target::resolve(Options {
+        provider: args.provider.as_deref(),
+        clouds: args.clouds.as_deref(),
+        credentials: args.credentials.as_deref(),
+        cloud: args.cloud.as_deref(),
+        region: args.region.as_deref(),
+        credential: args.credential.as_deref(),
+        broken: &args.broken,
+    })?;
     let sha256 = {
         use sha2::{Digest, Sha256};
-        hex::encode(Sha256::digest(DUMMY_COMPONENT))
+        hex::encode(Sha256::digest(&target.bytes))
     };
-    let mut grants = ctx.grants_for(NAME, &sha256);
+    let mut grants = ctx.grants_for(&target.name, &sha256);
     // The temporary directory lives until the end of the demo.
     let (_temp, state_dir, kept) = match args.state_dir.or(grants.state_dir.take()) {
         Some(dir) => (None, dir, true),
@@ -76,28 +125,53 @@ pub async fn run(args: DemoArgs, out: &Output, ctx: &Context) -> Result<(), CliE
             (Some(temp), path, false)
         }
     };
-    out.say("strato demo: the dummy provider, loaded as a sandboxed component, through a model's lifecycle");
     out.say(format!(
-        "state directory: {} ({})",
-        state_dir.display(),
-        if kept {
-            "kept"
-        } else {
-            "temporary, removed at exit"
-        }
+        "strato demo: {}, loaded as a sandboxed component, through a model's lifecycle",
+        target.label
     ));
-    out.say("");
+    out.say(target.cloud_line());
 
     let hooks = Arc::new(DemoHooks::default());
-    let component = load(out, ctx).await?;
-    grants.state_dir = Some(state_dir.clone());
+    let component = load(out, ctx, &target).await?;
+    // A provider that keeps no state is given none.
+    let wants_state = target.embedded || component.info().declared.state_dir;
+    if wants_state {
+        out.say(format!(
+            "state directory: {} ({})",
+            state_dir.display(),
+            if kept {
+                "kept"
+            } else {
+                "temporary, removed at exit"
+            }
+        ));
+        grants.state_dir = Some(state_dir.clone());
+    } else {
+        out.say("state directory: none (the component keeps no state)");
+    }
+    out.say("");
     grants.hooks = Some(hooks.clone());
     let provider = instantiate(out, &component, grants, &hooks).await?;
-    let model = Model::new("demo", &args.broken);
+    // The cloud's config may choose; else per instance when the provider can.
+    let firewall_mode = match target.extra.iter().find(|(k, _)| k == "firewall-mode") {
+        Some((_, Value::Text(mode))) => mode.as_str(),
+        _ if provider.supports(OptionalInterface::InstanceFirewaller)
+            || !provider.supports(OptionalInterface::Firewaller) =>
+        {
+            "instance"
+        }
+        _ => "global",
+    };
+    let model = Model::new(
+        "demo",
+        target.cloud.clone(),
+        firewall_mode,
+        target.extra.clone(),
+    );
     let env = open(out, &provider, &model, &hooks).await?;
     bootstrap(out, &env, &model, &hooks).await?;
     let machines = start_machines(out, &env, &model, &hooks).await?;
-    open_ports(out, &env, &machines).await?;
+    open_ports(out, &env, &model, &machines).await?;
     list(out, &env, "list instances").await?;
 
     let (machine_id, instance_id) = &machines[1];
@@ -121,28 +195,28 @@ pub async fn run(args: DemoArgs, out: &Output, ctx: &Context) -> Result<(), CliE
     );
 
     out.say("");
+    let state = match (wants_state, kept) {
+        (false, _) => String::new(),
+        (true, true) => format!("; state directory kept at {}", state_dir.display()),
+        (true, false) => "; state directory removed".into(),
+    };
     out.say(format!(
-        "done in {}; state directory {}",
-        output::duration(started.elapsed()),
-        if kept {
-            format!("kept at {}", state_dir.display())
-        } else {
-            "removed".into()
-        }
+        "done in {}{state}",
+        output::duration(started.elapsed())
     ));
     Ok(())
 }
 
-/// Loads the embedded component through the runtime's disk cache.
-async fn load(out: &Output, ctx: &Context) -> Result<Component, CliError> {
+/// Loads the component through the runtime's disk cache.
+async fn load(out: &Output, ctx: &Context, target: &Target) -> Result<Component, CliError> {
     let cache = cache_dir();
     let runtime = ctx.runtime(RuntimeConfig {
         cache_dir: cache.clone(),
         ..RuntimeConfig::default()
     })?;
-    let step = out.step("load the dummy provider component");
+    let step = out.step(&format!("load {} component", target.label));
     let component = step.check(
-        runtime.load_bytes(DUMMY_COMPONENT).await,
+        runtime.load_bytes(&target.bytes).await,
         "loading the component",
     )?;
     let info = component.info();
@@ -216,17 +290,17 @@ async fn instantiate(
     if !missing.is_empty() {
         exports.push(format!("(not exported: {})", missing.join(", ")));
     }
-    details.extend(labelled("exports", exports));
-    details.extend(labelled("imports", output::wrap(&packages, 80)));
-    details.extend(labelled("granted", granted_lines(&report)));
+    details.extend(output::labelled("exports", exports));
+    details.extend(output::labelled("imports", output::wrap(&packages, 80)));
+    details.extend(output::labelled("granted", output::granted_lines(&report)));
     let refused: Vec<String> = report
         .refused()
         .map(|l| format!("{} {} ({})", l.capability, l.what, l.note))
         .collect();
     if !refused.is_empty() {
-        details.extend(labelled("refused", refused));
+        details.extend(output::labelled("refused", refused));
     }
-    details.extend(labelled(
+    details.extend(output::labelled(
         "denied",
         [
             "network beyond the cloud's endpoints, sockets, environment variables, arguments, \
@@ -248,15 +322,17 @@ async fn open(
 ) -> Result<Environ, CliError> {
     let step = out.step("prepare-config");
     let params = PrepareConfigParams {
-        cloud: fixture::cloud_spec(),
+        cloud: model.cloud.clone(),
         config: model.config(),
     };
     let config = step.check(provider.prepare_config(params).await, "prepare-config")?;
     step.done(
         std::iter::once(format!(
-            "model {} (uuid {}), cloud dummy/dummy-region, {} config attributes",
+            "model {} (uuid {}), cloud {}/{}, {} config attributes",
             model.name,
             model.uuid,
+            model.cloud.name,
+            model.cloud.region,
             config.len()
         ))
         .chain(hooks.take()),
@@ -266,15 +342,18 @@ async fn open(
     let env = step.check(
         provider
             .open(OpenParams {
-                cloud: fixture::cloud_spec(),
+                cloud: model.cloud.clone(),
                 config,
             })
             .await,
         "open",
     )?;
     step.done(
-        std::iter::once(format!("model {} in firewall-mode instance", model.name))
-            .chain(hooks.take()),
+        std::iter::once(format!(
+            "model {} in firewall-mode {}",
+            model.name, model.firewall_mode
+        ))
+        .chain(hooks.take()),
     );
 
     let step = out.step("prepare-for-bootstrap");
@@ -283,7 +362,9 @@ async fn open(
     Ok(env)
 }
 
-/// bootstrap, then the finalizer for controller machine 0.
+/// bootstrap, then the finalizer for controller machine 0; a provider that
+/// answers `not-implemented` leaves the machine to the host
+/// (`common.Bootstrap`).
 async fn bootstrap(
     out: &Output,
     env: &Environ,
@@ -291,7 +372,41 @@ async fn bootstrap(
     hooks: &DemoHooks,
 ) -> Result<(), CliError> {
     let step = out.step("bootstrap a controller");
-    let result = step.check(env.bootstrap(model.bootstrap_params()).await, "bootstrap")?;
+    let params = model.bootstrap_params();
+    let result = match env.bootstrap(params.clone()).await {
+        Err(e) if e.kind() == Some(ErrorKind::NotImplemented) => {
+            let machine = bootstrap_instance(env, &params).await.map_err(|err| {
+                step.fail();
+                CliError::failure(format!("bootstrap (common.Bootstrap) failed: {err}"))
+                    .hint("run `strato --verbose demo` to see the runtime's and the provider's log")
+            })?;
+            let ids = step.check(
+                env.controller_instances(&model.controller_uuid).await,
+                "controller-instances",
+            )?;
+            step.done(
+                [
+                    format!(
+                        "the provider leaves bootstrap to the host ({e}): the host started it \
+                         (common.Bootstrap)"
+                    ),
+                    format!(
+                        "controller instance {} ({}), controller {}",
+                        machine.result.instance.id, machine.series, model.controller_uuid
+                    ),
+                    format!("controller-instances: {}", ids.join(", ")),
+                ]
+                .into_iter()
+                .chain(hooks.take()),
+            );
+            let step = out.step("finalize the bootstrap");
+            step.done([
+                "skipped: FinishBootstrap (SSH, cloud-init) is not run by the demo".to_string(),
+            ]);
+            return Ok(());
+        }
+        other => step.check(other, "bootstrap")?,
+    };
     let ids = step.check(
         env.controller_instances(&model.controller_uuid).await,
         "controller-instances",
@@ -386,10 +501,12 @@ async fn start_machines(
 }
 
 /// Opens web ports on the first machine and a range on the second, then
-/// reads each machine's ingress rules back.
+/// reads each machine's ingress rules back; in firewall-mode global, the
+/// same ports model-wide.
 async fn open_ports(
     out: &Output,
     env: &Environ,
+    model: &Model,
     machines: &[(String, String)],
 ) -> Result<(), CliError> {
     let plan = [
@@ -399,18 +516,34 @@ async fn open_ports(
         ),
         (&machines[1], vec![fixture::tcp(8080, 8081)]),
     ];
+    let global = model.firewall_mode == "global";
+    if global && !env.supports(OptionalInterface::Firewaller) {
+        return Ok(());
+    }
+    if !global && !env.supports(OptionalInterface::InstanceFirewaller) {
+        return Ok(());
+    }
     for ((machine_id, instance_id), rules) in plan {
         let shown: Vec<String> = rules.iter().map(output::port_range).collect();
-        let step = out.step(&format!("open {} on {instance_id}", shown.join(" ")));
-        step.check(
-            env.open_instance_ports(instance_id, machine_id, &rules)
-                .await,
-            "open-ports",
-        )?;
-        let now = step.check(
-            env.instance_ingress_rules(instance_id, machine_id).await,
-            "ingress-rules",
-        )?;
+        let now = if global {
+            let step = out.step(&format!("open {} on the model", shown.join(" ")));
+            step.check(env.open_ports(&rules).await, "open-ports")?;
+            let now = step.check(env.ingress_rules().await, "ingress-rules")?;
+            (step, now)
+        } else {
+            let step = out.step(&format!("open {} on {instance_id}", shown.join(" ")));
+            step.check(
+                env.open_instance_ports(instance_id, machine_id, &rules)
+                    .await,
+                "open-ports",
+            )?;
+            let now = step.check(
+                env.instance_ingress_rules(instance_id, machine_id).await,
+                "ingress-rules",
+            )?;
+            (step, now)
+        };
+        let (step, now) = now;
         let listed: Vec<String> = now.iter().map(output::ingress_rule).collect();
         step.done([format!("ingress rules: {}", listed.join("; "))]);
     }
@@ -442,33 +575,6 @@ pub fn write_component(path: &Path, out: &Output) -> Result<(), CliError> {
         output::size(DUMMY_COMPONENT.len())
     ));
     Ok(())
-}
-
-/// What the instance got: each capability asked and granted.
-fn granted_lines(report: &GrantReport) -> Vec<String> {
-    let lines: Vec<String> = report
-        .lines
-        .iter()
-        .filter(|l| l.effective())
-        .map(|l| match l.capability {
-            Capability::StateDir => format!("state directory {} (seen as /state)", l.what),
-            other => format!("{other} {}", l.what),
-        })
-        .collect();
-    if lines.is_empty() {
-        vec!["nothing".to_string()]
-    } else {
-        lines
-    }
-}
-
-/// `label` in a column of its own before the first of `lines`.
-fn labelled(label: &str, lines: impl IntoIterator<Item = String>) -> Vec<String> {
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| format!("{:<9}{line}", if i == 0 { label } else { "" }))
-        .collect()
 }
 
 fn compile_time(info: &ComponentInfo) -> String {

@@ -17,42 +17,70 @@ use crate::output;
 /// The series every demo machine runs.
 pub const SERIES: &str = "focal";
 
-/// A fresh model: its name and the uuids of the model and its controller.
+/// A fresh model: its name, the uuids of the model and its controller, the
+/// cloud it lives on and its configuration.
 pub struct Model {
     pub name: String,
-    /// The dummy's `broken` attribute: methods that fail on purpose.
-    pub broken: String,
     pub uuid: String,
     pub controller_uuid: String,
+    /// The cloud spec the provider is opened with.
+    pub cloud: CloudSpec,
+    /// `instance` or `global`.
+    pub firewall_mode: String,
+    /// Provider-specific attributes: the dummy's, or the cloud's `config`.
+    pub extra: Attrs,
 }
 
 impl Model {
-    pub fn new(name: &str, broken: &str) -> Self {
+    pub fn new(name: &str, cloud: CloudSpec, firewall_mode: &str, extra: Attrs) -> Self {
         Self {
             name: name.into(),
-            broken: broken.into(),
             uuid: uuid("model"),
             controller_uuid: uuid("controller"),
+            cloud,
+            firewall_mode: firewall_mode.into(),
+            extra,
         }
     }
 
-    /// The dummy fixture's model config, in instance firewall mode.
-    pub fn config(&self) -> Attrs {
+    /// The dummy fixture's own attributes; `broken` names methods that fail
+    /// on purpose.
+    pub fn dummy_extra(broken: &str) -> Attrs {
         vec![
-            ("name".into(), Value::Text(self.name.clone())),
-            ("type".into(), Value::Text("dummy".into())),
-            ("uuid".into(), Value::Text(self.uuid.clone())),
-            ("firewall-mode".into(), Value::Text("instance".into())),
-            ("controller".into(), Value::Boolean(true)),
-            ("broken".into(), Value::Text(self.broken.clone())),
+            ("broken".into(), Value::Text(broken.into())),
             ("secret".into(), Value::Text("pork".into())),
         ]
     }
 
+    /// name, type, uuid, firewall-mode and `controller`, then the extra
+    /// attributes (which cannot change name, type or uuid).
+    pub fn config(&self) -> Attrs {
+        let mut config: Attrs = vec![
+            ("name".into(), Value::Text(self.name.clone())),
+            ("type".into(), Value::Text(self.cloud.cloud_type.clone())),
+            ("uuid".into(), Value::Text(self.uuid.clone())),
+            (
+                "firewall-mode".into(),
+                Value::Text(self.firewall_mode.clone()),
+            ),
+            ("controller".into(), Value::Boolean(true)),
+        ];
+        for (k, v) in &self.extra {
+            if ["name", "type", "uuid"].contains(&k.as_str()) {
+                continue;
+            }
+            match config.iter_mut().find(|(key, _)| key == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => config.push((k.clone(), v.clone())),
+            }
+        }
+        config
+    }
+
     pub fn bootstrap_params(&self) -> BootstrapParams {
         BootstrapParams {
-            cloud_name: "dummy".into(),
-            cloud_region: "dummy-region".into(),
+            cloud_name: self.cloud.name.clone(),
+            cloud_region: self.cloud.region.clone(),
             controller_config: self.controller_config(),
             model_constraints: no_constraints(),
             bootstrap_constraints: no_constraints(),

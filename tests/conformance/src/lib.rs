@@ -6,7 +6,11 @@
 //! Every contract is one async function with a stable id. [`run`] gives each
 //! one a fresh provider instance over a fresh state directory, skips those
 //! that need an optional interface the component does not export, and
-//! collects a [`Report`]:
+//! collects a [`Report`]. The bootstrap contracts call the provider's
+//! `bootstrap`; when it answers `not-implemented` (Juju's providers that
+//! use `common.Bootstrap`), the host starts the bootstrap machine with
+//! `strato_runtime::environs::bootstrap::bootstrap_instance` instead, and
+//! `FinishBootstrap` is skipped as Juju's suites skip it.
 //!
 //! ```no_run
 //! # async fn example(component: strato_runtime::Component) {

@@ -144,6 +144,8 @@ static CONTRACTS: &[Contract] = &[
         instances::precheck_empty
     ),
     // Bootstrap and teardown (§3.1 TestBootstrap, §3.2, §3.4 items 21–28).
+    // A provider whose `bootstrap` answers `not-implemented` is bootstrapped
+    // by the host (`common.Bootstrap`), as Juju does.
     contract!(
         "bootstrap",
         "TestBootstrap: bootstrap, ControllerInstances non-empty and stable across re-open, destroy, bootstrap again",
@@ -158,7 +160,7 @@ static CONTRACTS: &[Contract] = &[
     ),
     contract!(
         "bootstrap-twice",
-        "TestBootstrapMultiple: a second Bootstrap fails; after Destroy, Bootstrap works again",
+        "TestBootstrapMultiple: a second Bootstrap fails (provider bootstrap only); after Destroy twice, Bootstrap works again",
         [],
         lifecycle::bootstrap_twice
     ),
