@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use strato_guest::types::{
     Attrs, AvailabilityZone, BootstrapParams, CloudSpec, ConstraintVocabulary, Constraints,
     ConstraintsRules, Instance, InstanceTypesWithCost, PrecheckInstanceParams, StartInstanceParams,
-    StartInstanceResult, StorageProviderInfo,
+    StartInstanceResult, StorageProviderInfo, VersionNumber,
 };
 use strato_guest::{AvailabilityZones, BootstrapResult, Environ, Error, NoopFinalizer, Result};
 
@@ -14,7 +14,7 @@ use crate::client::{Client, Params};
 use crate::config::{self, Ec2Config};
 use crate::instances::{self, TAG_CONTROLLER, TAG_MODEL};
 use crate::xml::ZonesResponse;
-use crate::{ebs, groups, itypes, start, volumes};
+use crate::{adopt, ebs, groups, itypes, start, volumes};
 
 /// An EC2 model: a region's endpoint and the model's configuration.
 pub struct Ec2Environ {
@@ -132,6 +132,10 @@ impl Environ for Ec2Environ {
                 .map_err(|e| e.context(format!("deleting security group {}", g.group_name)))?;
         }
         self.destroy()
+    }
+
+    fn adopt_resources(&self, controller_uuid: String, _from: VersionNumber) -> Result<()> {
+        adopt::adopt(&self.client, &self.cfg(), &controller_uuid)
     }
 
     fn constraints_validator(&self) -> Result<ConstraintsRules> {

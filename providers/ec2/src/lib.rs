@@ -5,8 +5,10 @@
 //!
 //! Exported optional interfaces: `firewaller` (global firewall mode),
 //! `instance-firewaller` (instance mode), `networking`, `volume-source`
-//! (EBS) and `availability-zones`. Not yet: adopt-resources.
+//! (EBS) and `availability-zones`; `adopt-resources` re-tags the model's
+//! resources.
 
+mod adopt;
 mod client;
 mod config;
 mod ebs;

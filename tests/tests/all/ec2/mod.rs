@@ -2,6 +2,7 @@
 //! on: one moto per test, the component in a runtime whose audit trail the
 //! test reads, and host hooks that record what the provider reported.
 
+mod adopt;
 mod conformance;
 mod credentials;
 mod destroy;
