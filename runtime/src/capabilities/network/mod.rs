@@ -28,3 +28,4 @@ pub use allowed_hosts::AllowedHosts;
 pub use egress::{DeniedRange, EgressDenied, EgressPolicy};
 pub(crate) use hooks::{HttpHooks, NetContext};
 pub use pattern::{PatternError, PatternErrorKind, covers};
+pub(crate) use tls::client_config;

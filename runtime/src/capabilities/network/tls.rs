@@ -91,7 +91,7 @@ fn native_roots() -> &'static [CertificateDer<'static>] {
 
 /// The client configuration trusting the system roots and `ca_pems`
 /// (PEM text, each may hold several certificates), cached by the CA set.
-pub(super) fn client_config(ca_pems: &[String]) -> Result<Arc<ClientConfig>, rustls::Error> {
+pub(crate) fn client_config(ca_pems: &[String]) -> Result<Arc<ClientConfig>, rustls::Error> {
     static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Arc<ClientConfig>>>> = OnceLock::new();
     let key = ca_set_key(ca_pems);
     let cache = CACHE.get_or_init(Default::default);

@@ -2,20 +2,17 @@
 //! priority, fetched by the host under a network policy.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Empty, Limited};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use wasmtime_wasi_http::io::TokioIo;
 
-use crate::capabilities::network::{AllowedHosts, EgressPolicy};
+use crate::capabilities::network::{AllowedHosts, EgressPolicy, client_config};
 use crate::constraints::go_quote;
 use crate::domain::endpoint_ip;
 use crate::types::CloudSpec;
@@ -297,10 +294,13 @@ impl DataSource {
         let response = if https {
             let name = ServerName::try_from(host.clone())
                 .map_err(|_| denied(format!("{host:?} is not a valid TLS server name")))?;
-            let tls = TlsConnector::from(self.tls_config().map_err(&failed)?)
-                .connect(name, tcp)
-                .await
-                .map_err(|e| failed(format!("TLS: {e}")))?;
+            let tls = TlsConnector::from(
+                client_config(&self.ca_certificates)
+                    .map_err(|e| failed(format!("TLS configuration: {e}")))?,
+            )
+            .connect(name, tcp)
+            .await
+            .map_err(|e| failed(format!("TLS: {e}")))?;
             send(TokioIo::new(tls), request).await
         } else {
             send(TokioIo::new(tcp), request).await
@@ -367,26 +367,6 @@ impl DataSource {
             return Err(format!("DNS lookup of {host} found no address"));
         }
         Ok(found)
-    }
-
-    /// The system's roots plus the cloud's CA certificates.
-    fn tls_config(&self) -> Result<Arc<ClientConfig>, String> {
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        for pem in &self.ca_certificates {
-            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
-                if let Err(e) = roots.add(cert) {
-                    tracing::warn!(target: "strato::environs", "skipping a CA certificate of the cloud: {e}");
-                }
-            }
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS configuration: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(Arc::new(config))
     }
 }
 
