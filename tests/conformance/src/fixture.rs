@@ -122,6 +122,12 @@ pub struct Expectations {
     /// Constraint attributes the validator must declare unsupported.
     #[serde(default)]
     pub unsupported_constraints: Vec<String>,
+    /// A credential the cloud rejects (a wrong secret, a revoked key): a
+    /// call that reaches the cloud with it must fail with
+    /// `credential-not-valid` after the provider called
+    /// `invalidate-credential` (§3.4 item 31).
+    #[serde(default)]
+    pub rejected_credential: Option<CredentialFixture>,
 }
 
 fn default_series() -> String {
@@ -198,6 +204,8 @@ impl Fixture {
                     .collect(),
                 constraint_conflicts: vec![("instance-type".into(), "mem".into())],
                 unsupported_constraints: vec!["cpu-power".into(), "virt-type".into()],
+                // The dummy has no cloud behind it to refuse a credential.
+                rejected_credential: None,
             },
         }
     }

@@ -172,6 +172,22 @@ impl Ctx {
         instantiate(&self.component, self.state.path()).await
     }
 
+    /// A fresh instance of the component, over this contract's state
+    /// directory, whose call-context calls reach `hooks`.
+    pub async fn provider_with_hooks(
+        &self,
+        hooks: std::sync::Arc<dyn strato_runtime::HostHooks>,
+    ) -> Check<ProviderHandle> {
+        self.component
+            .instantiate(Grants {
+                state_dir: Some(self.state.path().to_path_buf()),
+                hooks: Some(hooks),
+                ..Grants::default()
+            })
+            .await
+            .map_err(|e| Outcome::Fail(format!("instantiating the component: {e}")))
+    }
+
     /// `OpenParams` for the fixture's cloud with `config`.
     pub fn open_params(&self, config: Attrs) -> OpenParams {
         OpenParams {

@@ -1,6 +1,7 @@
 //! The contracts, grouped by the part of `environs` they exercise. Ids are
 //! stable: tools and people refer to them.
 
+mod credentials;
 mod firewall;
 mod instances;
 mod lifecycle;
@@ -242,6 +243,6 @@ static CONTRACTS: &[Contract] = &[
         "invalidate-credential",
         "A credential the cloud rejects triggers InvalidateCredential",
         [],
-        networking::invalidate_credential
+        credentials::invalidate_credential
     ),
 ];

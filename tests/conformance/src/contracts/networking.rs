@@ -3,7 +3,7 @@
 use strato_runtime::OptionalInterface;
 
 use crate::ensure;
-use crate::{CallExt, Check, Ctx, Outcome, expect_err};
+use crate::{CallExt, Check, Ctx, expect_err};
 
 use super::instances::started_id;
 
@@ -61,11 +61,4 @@ pub async fn subnets_unknown(cx: &Ctx) -> Check {
         "an error (unknown subnet id)",
     )?;
     Ok(())
-}
-
-/// §3.4.31 needs a cloud that rejects the credential.
-pub async fn invalidate_credential(_cx: &Ctx) -> Check {
-    Err(Outcome::Skip(
-        "needs a cloud that rejects the credential; the fixture has no such cloud".into(),
-    ))
 }

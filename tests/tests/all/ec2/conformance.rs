@@ -44,6 +44,7 @@ const PASSING: &[&str] = &[
     "supports-helpers",
     "network-interfaces",
     "subnets-unknown",
+    "invalidate-credential",
 ];
 
 /// Contracts allowed to fail. EC2 leaves bootstrap to the host (Juju's

@@ -55,10 +55,16 @@ pub fn fixture(moto: &Moto, secret: Option<&str>) -> Fixture {
     let mut f = Fixture::load(&fixture_path()).unwrap_or_else(|e| panic!("fixture: {e}"));
     let spec = moto.cloud_spec(secret);
     f.cloud.endpoint = spec.endpoint;
+    let attributes = spec.credential.map(|c| c.attributes).unwrap_or_default();
     if let Some(c) = f.credential.as_mut() {
-        c.attributes.clear();
-        for (k, v) in spec.credential.map(|c| c.attributes).unwrap_or_default() {
-            c.attributes.insert(k, v);
+        c.attributes = attributes.iter().cloned().collect();
+    }
+    // The rejected credential: moto's own access key, a wrong secret.
+    if let Some(c) = f.expect.rejected_credential.as_mut() {
+        for (k, v) in &attributes {
+            if k == "access-key" {
+                c.attributes.insert(k.clone(), v.clone());
+            }
         }
     }
     f
