@@ -10,8 +10,15 @@
 //!     network: ["https://*.example.com"],
 //!     reveal: ["secret-key"],
 //!     state_dir: true,
+//!     env: ["AWS_ACCESS_KEY_ID"],
+//!     read: ["~/.aws"],
 //! }
 //! ```
+//!
+//! `env` lends host environment variables by name, `read` host directories
+//! read-only (`~` = the host user's home, seen by the guest as
+//! [`GUEST_HOME`] with `HOME` set to it). Both are for client-side work
+//! such as `detect-credentials`.
 //!
 //! The declaration lands in the component as JSON in the custom section
 //! [`SECTION`]. At load the host compares it with what the operator grants:
@@ -20,3 +27,6 @@
 
 /// The custom section holding the declaration.
 pub const SECTION: &str = "strato:capabilities";
+
+/// Where the host lends `~` of a `read` declaration; the guest's `HOME`.
+pub const GUEST_HOME: &str = "/home";

@@ -42,6 +42,11 @@ pub enum Capability {
     Time,
     /// A guest trap (the instance is replaced).
     Trap,
+    /// A host environment variable copied into the guest's environment
+    /// (the event names it; its value is never recorded).
+    Env,
+    /// A host directory lent to the guest read-only.
+    Read,
 }
 
 impl Capability {
@@ -57,6 +62,8 @@ impl Capability {
             Capability::Memory => "memory",
             Capability::Time => "time",
             Capability::Trap => "trap",
+            Capability::Env => "env",
+            Capability::Read => "read",
         }
     }
 }

@@ -3,7 +3,8 @@
 //! A component declares the capabilities it needs in its manifest (a
 //! `strato:capabilities` custom section): extra network destinations beyond
 //! its cloud's endpoints, secret credential attributes it wants revealed, a
-//! state directory. The operator grants through [`Grants`] (built by hand or
+//! state directory, host environment variables and host directories to read
+//! (see [`local`]). The operator grants through [`Grants`] (built by hand or
 //! from a policy file). The instance gets the intersection, and the
 //! [`GrantReport`] shows a person what was asked, granted and refused.
 //! The cloud's own endpoints need no declaration: reaching them is what a
@@ -18,6 +19,10 @@ use crate::capabilities::network::covers;
 use crate::config::RuntimeConfig;
 use crate::host::HostHooks;
 use crate::types::CloudSpec;
+
+pub mod local;
+
+use local::{EnvSource, ReadDir};
 
 /// Requests one instance may have in flight at once.
 pub const DEFAULT_HTTP_CONCURRENCY: usize = 16;
@@ -55,6 +60,19 @@ pub struct Grants {
     /// More credential attribute names the host treats as secret, besides
     /// those the provider's schema hides and the well-known ones.
     pub secret_attributes: Vec<String>,
+    /// Host environment variables (names) whose values the guest may see
+    /// in its environment. Each one copied is audited by name, never value.
+    pub env: Vec<String>,
+    /// Where the values of `env` come from: these pairs, or `None` = the
+    /// host process's environment. Lets an embedder or a test lend values
+    /// without touching the process environment.
+    pub env_values: Option<Vec<(String, String)>>,
+    /// Host directories the guest may read (never write): absolute paths
+    /// or `~/…` (the host user's home, seen by the guest as `/home/…` with
+    /// `HOME=/home`). A directory that does not exist is skipped.
+    pub read: Vec<String>,
+    /// What `~` in `read` means on the host; `None` = `$HOME`.
+    pub home: Option<PathBuf>,
     /// Limits, each `None` = the runtime's default.
     pub limits: Limits,
     /// The cloud (and credential) this instance serves, bound up front.
@@ -71,9 +89,39 @@ impl fmt::Debug for Grants {
             .field("network", &self.network)
             .field("reveal", &self.reveal)
             .field("secret_attributes", &self.secret_attributes)
+            .field("env", &self.env)
+            .field("env_values", &EnvSource::new(self.env_values.as_deref()))
+            .field("read", &self.read)
+            .field("home", &self.home)
             .field("limits", &self.limits)
             .field("cloud", &self.cloud.as_ref().map(|c| &c.name))
             .finish()
+    }
+}
+
+impl Grants {
+    /// Grants exactly the host environment variables and directories that
+    /// `declared` asks for, nothing else: for a client-side run such as
+    /// `detect-credentials` after the operator agreed (values from the
+    /// process environment, `~` = `$HOME`; set `env_values` / `home` to
+    /// lend others).
+    ///
+    /// ```
+    /// let declared = strato_runtime::Manifest::from_json(
+    ///     r#"{"env": ["AWS_PROFILE"], "read": ["~/.aws"], "network": ["https://x.example"]}"#,
+    /// )
+    /// .unwrap();
+    /// let grants = strato_runtime::Grants::local_from(&declared);
+    /// assert_eq!(grants.env, ["AWS_PROFILE"]);
+    /// assert_eq!(grants.read, ["~/.aws"]);
+    /// assert!(grants.network.is_empty());
+    /// ```
+    pub fn local_from(declared: &Manifest) -> Grants {
+        Grants {
+            env: declared.env.clone(),
+            read: declared.read.clone(),
+            ..Grants::default()
+        }
     }
 }
 
@@ -139,12 +187,18 @@ pub struct Manifest {
     /// Whether it keeps state in `/state`.
     #[serde(default)]
     pub state_dir: bool,
+    /// Host environment variables (names) it wants to read.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Host directories it wants to read: absolute or `~/…`.
+    #[serde(default)]
+    pub read: Vec<String>,
 }
 
 impl Manifest {
     /// Parses the JSON of a `strato:capabilities` section:
-    /// `{"network": [...], "reveal": [...], "state-dir": true}`, every key
-    /// optional, unknown keys refused.
+    /// `{"network": [...], "reveal": [...], "state-dir": true, "env": [...],
+    /// "read": [...]}`, every key optional, unknown keys refused.
     pub fn from_json(text: &str) -> Result<Manifest, String> {
         serde_json::from_str(text).map_err(|e| format!("capabilities manifest: {e}"))
     }
@@ -213,6 +267,11 @@ pub(crate) struct Effective {
     pub network: Vec<String>,
     pub reveal: Vec<String>,
     pub state_dir: Option<PathBuf>,
+    /// Environment variable names lent, and where their values come from.
+    pub env: Vec<String>,
+    pub env_source: EnvSource,
+    /// Directories lent read-only.
+    pub read: Vec<ReadDir>,
 }
 
 /// Compares what `declared` asks with what `grants` give. A declared
@@ -309,7 +368,65 @@ pub(crate) fn intersect(declared: &Manifest, grants: &Grants) -> (Effective, Gra
             note,
         });
     }
+    intersect_local(declared, grants, &mut eff, &mut lines);
     (eff, GrantReport { lines })
+}
+
+/// The `env` and `read` lines: exact names; paths equal after `~`
+/// expansion.
+fn intersect_local(
+    declared: &Manifest,
+    grants: &Grants,
+    eff: &mut Effective,
+    lines: &mut Vec<GrantLine>,
+) {
+    use crate::audit::Capability;
+    let line = |capability, what: &str, asked, granted, note: &str| GrantLine {
+        capability,
+        what: what.to_string(),
+        asked,
+        granted,
+        note: note.to_string(),
+    };
+    eff.env_source = EnvSource::new(grants.env_values.as_deref());
+    for name in &declared.env {
+        let granted = grants.env.contains(name);
+        if granted {
+            eff.env.push(name.clone());
+        }
+        let note = if granted {
+            ""
+        } else {
+            "not granted by the operator"
+        };
+        lines.push(line(Capability::Env, name, true, granted, note));
+    }
+    for name in grants.env.iter().filter(|n| !declared.env.contains(n)) {
+        let note = "granted but not declared: no effect";
+        lines.push(line(Capability::Env, name, false, true, note));
+    }
+    let home = local::home_dir(grants.home.as_deref());
+    let host = |p: &str| local::host_path(p, home.as_deref());
+    for d in &declared.read {
+        let target = host(d);
+        let granted = target.is_some() && grants.read.iter().any(|g| host(g) == target);
+        let note = match (&target, granted) {
+            (None, _) => "no home directory known for `~`",
+            (Some(_), false) => "not granted by the operator",
+            (Some(_), true) => "",
+        };
+        if let (Some(dir), true) = (target, granted) {
+            eff.read.push(ReadDir::new(d, dir));
+        }
+        lines.push(line(Capability::Read, d, true, granted, note));
+    }
+    for g in &grants.read {
+        let target = host(g);
+        if target.is_none() || !declared.read.iter().any(|d| host(d) == target) {
+            let note = "granted but not declared: no effect";
+            lines.push(line(Capability::Read, g, false, true, note));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -339,6 +456,36 @@ mod tests {
                 .to_string()
                 .contains("network http://10.0.0.1 not asked")
         );
+    }
+
+    #[test]
+    fn env_and_read_match_by_name_and_by_expanded_path() {
+        let declared = Manifest::from_json(
+            r#"{"env": ["AWS_PROFILE", "AWS_ACCESS_KEY_ID"], "read": ["~/.aws", "/etc/x"]}"#,
+        )
+        .unwrap();
+        let grants = Grants {
+            env: vec!["AWS_PROFILE".into(), "PATH".into()],
+            env_values: Some(vec![("AWS_PROFILE".into(), "ops".into())]),
+            read: vec!["/users/me/.aws/".into()],
+            home: Some("/users/me".into()),
+            ..Grants::default()
+        };
+        let (eff, report) = intersect(&declared, &grants);
+        assert_eq!(eff.env, ["AWS_PROFILE"]);
+        assert_eq!(eff.env_source.get("AWS_PROFILE").as_deref(), Some("ops"));
+        let dirs: Vec<_> = eff
+            .read
+            .iter()
+            .map(|d| (&d.host, d.guest.as_str()))
+            .collect();
+        assert_eq!(dirs, [(&PathBuf::from("/users/me/.aws"), "/home/.aws")]);
+        let refused: Vec<_> = report.refused().map(|l| l.what.as_str()).collect();
+        assert_eq!(refused, ["AWS_ACCESS_KEY_ID", "/etc/x"]);
+        let text = report.to_string();
+        assert!(text.contains("env PATH not asked"), "{text}");
+        assert!(text.contains("read ~/.aws granted"), "{text}");
+        assert!(!format!("{grants:?}").contains("ops"), "{grants:?}");
     }
 
     #[test]

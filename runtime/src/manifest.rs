@@ -10,7 +10,7 @@
 
 use wasmparser::{Parser, Payload};
 
-use crate::grants::Manifest;
+use crate::grants::{Manifest, local};
 
 /// The name of the custom section holding a component's declared
 /// capabilities.
@@ -71,8 +71,9 @@ fn find_section(bytes: &[u8]) -> Result<Option<&[u8]>, String> {
     Ok(found)
 }
 
-/// Every declared pattern must parse and every attribute name be a name:
-/// an unreadable declaration is refused at load, not silently ignored.
+/// Every declared pattern must parse, every attribute and environment
+/// variable name be a name and every `read` path absolute or under `~`: an
+/// unreadable declaration is refused at load, not silently ignored.
 fn check(manifest: &Manifest) -> Result<(), String> {
     crate::capabilities::network::AllowedHosts::parse(&manifest.network)
         .map_err(|e| format!("the {MANIFEST_SECTION} section declares an {e}"))?;
@@ -88,6 +89,16 @@ fn check(manifest: &Manifest) -> Result<(), String> {
                  credential attribute name"
             ));
         }
+    }
+    if let Some(name) = manifest.env.iter().find(|n| !local::is_env_name(n)) {
+        return Err(format!(
+            "the {MANIFEST_SECTION} section asks for the environment variable {name:?}, which \
+             is not a variable name (letters, digits and `_`)"
+        ));
+    }
+    for path in &manifest.read {
+        local::check_read_path(path)
+            .map_err(|e| format!("the {MANIFEST_SECTION} section asks to read {e}"))?;
     }
     Ok(())
 }
@@ -122,9 +133,12 @@ mod tests {
 
     #[test]
     fn finds_the_section_in_a_nested_core_module() {
-        let json = r#"{"network": ["https://*.example.com"], "reveal": ["secret-key"], "state-dir": true}"#;
+        let json = r#"{"network": ["https://*.example.com"], "reveal": ["secret-key"], "state-dir": true,
+                       "env": ["AWS_PROFILE"], "read": ["~/.aws"]}"#;
         let bytes = component_with(&[(MANIFEST_SECTION, json)], &[]);
         let m = read_manifest(&bytes).unwrap();
+        assert_eq!(m.env, ["AWS_PROFILE"]);
+        assert_eq!(m.read, ["~/.aws"]);
         assert_eq!(m.network, ["https://*.example.com"]);
         assert_eq!(m.reveal, ["secret-key"]);
         assert!(m.state_dir);
@@ -152,6 +166,9 @@ mod tests {
             (r#"{"network": ["example.com"]}"#, "missing scheme"),
             (r#"{"reveal": ["a b"]}"#, "not a credential attribute name"),
             (r#"{"state-dir": true}{"state-dir": true}"#, "not valid"),
+            (r#"{"env": ["A=B"]}"#, "not a variable name"),
+            (r#"{"read": [".aws"]}"#, "not absolute"),
+            (r#"{"read": ["~/../etc"]}"#, "`..`"),
         ] {
             let bytes = component_with(&[(MANIFEST_SECTION, json)], &[]);
             let err = read_manifest(&bytes).unwrap_err();

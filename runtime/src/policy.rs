@@ -8,6 +8,8 @@
 //!     network: ["https://*.example.com", "http://127.0.0.1:8080"]
 //!     reveal: [secret-key]
 //!     secret-attributes: [api-secret]   # more attribute names the host treats as secret
+//!     env: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]  # host variables lent by name
+//!     read: ["~/.aws"]     # host directories lent read-only (absolute or ~/…)
 //!     limits: { memory: 512MiB, call-timeout: 2m, http-concurrency: 8,
 //!               response-bytes: 32MiB, request-timeout: 30s }
 //! ```
@@ -25,7 +27,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::capabilities::network::AllowedHosts;
-use crate::grants::{Grants, Limits};
+use crate::grants::{Grants, Limits, local};
 
 /// A parsed policy: one entry of grants per provider name or component
 /// digest.
@@ -45,6 +47,8 @@ struct Entry {
     network: Vec<String>,
     reveal: Vec<String>,
     secret_attributes: Vec<String>,
+    env: Vec<String>,
+    read: Vec<String>,
     limits: Limits,
 }
 
@@ -130,6 +134,10 @@ struct RawEntry {
     reveal: Vec<Spanned<String>>,
     #[serde(default)]
     secret_attributes: Vec<Spanned<String>>,
+    #[serde(default)]
+    env: Vec<Spanned<String>>,
+    #[serde(default)]
+    read: Vec<Spanned<String>>,
     limits: Option<RawLimits>,
 }
 
@@ -279,6 +287,8 @@ impl Policy {
             network: entry.network.clone(),
             reveal: entry.reveal.clone(),
             secret_attributes: entry.secret_attributes.clone(),
+            env: entry.env.clone(),
+            read: entry.read.clone(),
             limits: entry.limits.clone(),
             ..Grants::default()
         }
@@ -353,6 +363,19 @@ impl Entry {
                 ));
             }
         }
+        if let Some(bad) = raw.env.iter().find(|n| !local::is_env_name(&n.value)) {
+            return Err(at.err(
+                bad.referenced.line(),
+                "env",
+                format!(
+                    "{:?} is not an environment variable name (letters, digits and `_`)",
+                    bad.value
+                ),
+            ));
+        }
+        for p in &raw.read {
+            local::check_read_path(&p.value).map_err(|m| at.err(p.referenced.line(), "read", m))?;
+        }
         let l = raw.limits.unwrap_or_default();
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let limits = Limits {
@@ -374,6 +397,8 @@ impl Entry {
             network: strings(raw.network),
             reveal: strings(raw.reveal),
             secret_attributes: strings(raw.secret_attributes),
+            env: strings(raw.env),
+            read: strings(raw.read),
             limits,
         })
     }

@@ -2,9 +2,10 @@
 //! limits, the call clock and the grants the host hooks act on.
 //!
 //! The WASI context starts empty (no arguments, no environment, stdin
-//! closed) and gets exactly one preopen, the granted state directory, as
-//! `/state`. Guest stdout and stderr go to `tracing` (target
-//! `strato::guest`), never to the host's own streams. Outgoing HTTP goes
+//! closed). It gets the granted state directory as `/state`, and, only
+//! when declared and granted, host environment variables (by name) and
+//! host directories preopened read-only (see [`crate::grants::local`]).
+//! Guest stdout and stderr go to `tracing` (target `strato::guest`), never to the host's own streams. Outgoing HTTP goes
 //! through the network capability's send hook, which knows the handle's
 //! domain (cloud and credential), grants, limits and audit scope.
 
@@ -20,10 +21,11 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::audit::Scope;
+use crate::audit::{Capability, Decision, Scope};
 use crate::capabilities::network::{AllowedHosts, EgressPolicy, HttpHooks, NetContext};
 use crate::domain::{Domain, endpoint_ip};
 use crate::error::{Error, Result};
+use crate::grants::local::GUEST_HOME;
 use crate::grants::{Effective, EffectiveLimits};
 use crate::host::HostHooks;
 use crate::limits::{CallClock, Limiter, OutputBudget, on_epoch};
@@ -107,6 +109,7 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
                 )
             })?;
     }
+    lend_local(&mut wasi, spec.effective, &spec.scope);
     // Patterns were checked when the grants were made; a bad one here is
     // a bug, and denying everything is the safe reading of it.
     let granted = AllowedHosts::parse(&spec.effective.network).unwrap_or_else(|e| {
@@ -151,6 +154,55 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
     store.epoch_deadline_callback(on_epoch);
     store.set_epoch_deadline(1);
     Ok(store)
+}
+
+/// Copies the granted environment variables that are set and preopens the
+/// granted directories that exist, read-only; each audited once per
+/// instance, by name or path, never by value.
+fn lend_local(wasi: &mut WasiCtxBuilder, effective: &Effective, scope: &Scope) {
+    // The guest's `~` is where its home directories are lent: a lent host
+    // `HOME` would point elsewhere, so it gives way.
+    let home = effective.read.iter().any(|d| d.under_home);
+    if home {
+        wasi.env("HOME", GUEST_HOME);
+    }
+    for dir in &effective.read {
+        if !dir.host.is_dir() {
+            tracing::debug!(target: "strato::runtime", path = %dir.host.display(), "granted read directory does not exist; skipped");
+            continue;
+        }
+        let shown = dir.host.display().to_string();
+        match wasi.preopened_dir(&dir.host, &dir.guest, FsPerms::ReadOnly) {
+            Ok(_) => scope.record(
+                Capability::Read,
+                shown,
+                Decision::Allowed,
+                format!("read-only as {} (declared {})", dir.guest, dir.declared),
+            ),
+            Err(e) => {
+                tracing::warn!(target: "strato::runtime", path = %shown, error = %e, "granted read directory cannot be opened; skipped");
+                scope.record(
+                    Capability::Read,
+                    shown,
+                    Decision::Denied,
+                    format!("cannot be opened: {e}"),
+                );
+            }
+        }
+    }
+    for name in effective.env.iter().filter(|n| !(home && *n == "HOME")) {
+        let Some(value) = effective.env_source.get(name) else {
+            tracing::debug!(target: "strato::runtime", name = %name, "granted environment variable is not set");
+            continue;
+        };
+        wasi.env(name, value);
+        scope.record(
+            Capability::Env,
+            name.as_str(),
+            Decision::Allowed,
+            "copied into the guest's environment",
+        );
+    }
 }
 
 /// Guest stdout/stderr: each write becomes one `tracing` event.

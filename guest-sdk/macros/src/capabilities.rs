@@ -9,7 +9,7 @@ use syn::{Ident, LitBool, LitByteStr, LitStr, Token, bracketed};
 
 /// The custom section the host reads (`strato_runtime::read_manifest`).
 const SECTION: &str = "strato:capabilities";
-const KEYS: &str = "network, reveal, state_dir";
+const KEYS: &str = "network, reveal, state_dir, env, read";
 
 /// What the macro was given, checked.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub struct Declared {
     network: Option<Vec<String>>,
     reveal: Option<Vec<String>>,
     state_dir: Option<bool>,
+    env: Option<Vec<String>>,
+    read: Option<Vec<String>>,
 }
 
 impl Parse for Declared {
@@ -54,6 +56,34 @@ impl Parse for Declared {
                         }
                     }
                     declared.reveal = Some(list.into_iter().map(|(s, _)| s).collect());
+                }
+                "env" => {
+                    if declared.env.is_some() {
+                        return Err(twice());
+                    }
+                    let list = strings(input)?;
+                    for (text, span) in &list {
+                        if !is_env_name(text) {
+                            return Err(syn::Error::new(
+                                *span,
+                                format!(
+                                    "{text:?} is not an environment variable name (letters, \
+                                     digits and `_`, not starting with a digit)"
+                                ),
+                            ));
+                        }
+                    }
+                    declared.env = Some(list.into_iter().map(|(s, _)| s).collect());
+                }
+                "read" => {
+                    if declared.read.is_some() {
+                        return Err(twice());
+                    }
+                    let list = strings(input)?;
+                    for (text, span) in &list {
+                        check_read_path(text, *span)?;
+                    }
+                    declared.read = Some(list.into_iter().map(|(s, _)| s).collect());
                 }
                 "state_dir" => {
                     if declared.state_dir.is_some() {
@@ -112,8 +142,42 @@ fn is_attribute_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A directory to read: `~`, `~/…` or `/…`, without `.` or `..`
+/// components (the host checks the rest at load).
+fn check_read_path(text: &str, span: Span) -> syn::Result<()> {
+    let rest = if text == "~" {
+        Some("")
+    } else {
+        text.strip_prefix("~/")
+            .or_else(|| text.starts_with('/').then_some(text))
+    };
+    let why = match rest {
+        None => Some("is not absolute: write `/…`, `~` or `~/…` (`~` = the host user's home)"),
+        Some(rest) if rest.split('/').any(|p| p == "." || p == "..") => {
+            Some("has a `.` or `..` component")
+        }
+        Some(_) if text.chars().any(char::is_control) => Some("holds a control character"),
+        Some(rest) if text.starts_with('/') && rest.split('/').all(str::is_empty) => {
+            Some("is the root: name a directory")
+        }
+        Some(_) => None,
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(syn::Error::new(span, format!("{text:?} {why}"))),
+    }
+}
+
 impl Declared {
-    /// The manifest JSON: `{"network":[…],"reveal":[…],"state-dir":true}`
+    /// The manifest JSON:
+    /// `{"network":[…],"reveal":[…],"state-dir":true,"env":[…],"read":[…]}`
     /// with only the keys given.
     pub fn to_json(&self) -> String {
         let list = |items: &[String]| {
@@ -129,6 +193,12 @@ impl Declared {
         }
         if let Some(state_dir) = self.state_dir {
             fields.push(format!("\"state-dir\":{state_dir}"));
+        }
+        if let Some(env) = &self.env {
+            fields.push(format!("\"env\":{}", list(env)));
+        }
+        if let Some(read) = &self.read {
+            fields.push(format!("\"read\":{}", list(read)));
         }
         format!("{{{}}}", fields.join(","))
     }
@@ -190,6 +260,12 @@ mod tests {
             r#"{"state-dir":true}"#
         );
         assert_eq!(parse("").unwrap().to_json(), "{}");
+        assert_eq!(
+            parse(r#"read: ["~/.aws", "/etc/juju"], env: ["AWS_PROFILE"]"#)
+                .unwrap()
+                .to_json(),
+            r#"{"env":["AWS_PROFILE"],"read":["~/.aws","/etc/juju"]}"#
+        );
         assert_eq!(json_string("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
     }
 
@@ -203,6 +279,13 @@ mod tests {
             (r#"reveal: ["a b"]"#, "not a credential attribute name"),
             ("state_dir: 1", "expected boolean literal"),
             ("state_dir true", "expected `:`"),
+            (r#"env: ["A=B"]"#, "not an environment variable name"),
+            (r#"env: ["1A"]"#, "not an environment variable name"),
+            (r#"env: [], env: []"#, "given twice"),
+            (r#"read: [".aws"]"#, "not absolute"),
+            (r#"read: ["~user/.aws"]"#, "not absolute"),
+            (r#"read: ["~/../etc"]"#, "`..`"),
+            (r#"read: ["/"]"#, "the root"),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(words), "{text}: {err}");

@@ -120,6 +120,8 @@ pub fn export_provider(input: TokenStream) -> TokenStream {
 ///     network: ["https://*.example.com", "http://10.0.0.0/8:8000-8999"],
 ///     reveal: ["secret-key"],
 ///     state_dir: true,
+///     env: ["AWS_ACCESS_KEY_ID"],
+///     read: ["~/.aws"],
 /// }
 /// ```
 ///
@@ -132,6 +134,11 @@ pub fn export_provider(input: TokenStream) -> TokenStream {
 /// - `reveal`: secret credential attributes the provider reads with
 ///   `credential::reveal` (each read is audited).
 /// - `state_dir`: the provider keeps state in `/state`.
+/// - `env`: host environment variables (names) the provider reads with
+///   `std::env::var`, e.g. to detect credentials.
+/// - `read`: host directories the provider reads (never writes): absolute,
+///   or `~/…` for the host user's home, which the guest sees as `/home/…`
+///   with `HOME=/home`.
 ///
 /// The instance gets what it declares *and* the operator grants; `strato
 /// inspect` shows both. The declaration is JSON in the component's

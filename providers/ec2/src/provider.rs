@@ -2,11 +2,13 @@
 
 use strato_guest::config::AttrsExt;
 use strato_guest::types::{
-    Attrs, CloudSpec, CredentialAttr, CredentialSchema, OpenParams, PrepareConfigParams,
+    Attrs, CloudCredential, CloudSpec, CredentialAttr, CredentialSchema, OpenParams,
+    PrepareConfigParams,
 };
 use strato_guest::{EnvironProvider, Error, Result};
 
 use crate::config;
+use crate::detect;
 use crate::environ::Ec2Environ;
 
 /// Juju's `provider/ec2`.
@@ -70,6 +72,12 @@ impl EnvironProvider for Ec2Provider {
                 attr("secret-key", "The EC2 secret key", true),
             ],
         }]
+    }
+
+    /// Juju's: `~/.aws/credentials`, else the AWS variables; only what the
+    /// operator lent (see `detect`).
+    fn detect_credentials() -> Result<CloudCredential> {
+        detect::detect(&detect::Sandbox)
     }
 
     fn open(params: OpenParams) -> Result<Ec2Environ> {

@@ -10,6 +10,8 @@ providers:
     network: ["https://*.example.com", "http://127.0.0.1:8080"]
     reveal: [secret-key]
     secret-attributes: [api-secret]   # more attribute names the host treats as secret
+    env: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]  # host variables lent by name
+    read: ["~/.aws"]     # host directories lent read-only (absolute or ~/…)
     limits: { memory: 512MiB, call-timeout: 2m, http-concurrency: 8,
               response-bytes: 32MiB, request-timeout: 30s }
   ec2:
@@ -31,6 +33,10 @@ fn parses_the_documented_example() {
     );
     assert_eq!(g.reveal, ["secret-key"]);
     assert_eq!(g.secret_attributes, ["api-secret"]);
+    assert_eq!(g.env, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    assert_eq!(g.read, ["~/.aws"]);
+    // The policy lends from the process and `$HOME`: no override.
+    assert!(g.env_values.is_none() && g.home.is_none());
     assert_eq!(
         g.limits,
         Limits {
@@ -67,6 +73,7 @@ fn no_entry_grants_nothing() {
     for name in ["other", "empty", ""] {
         let g = policy.grants_for(name, "ff", Path::new("/data"));
         assert!(g.state_dir.is_none() && g.network.is_empty() && g.reveal.is_empty());
+        assert!(g.env.is_empty() && g.read.is_empty());
         assert_eq!(g.limits, Limits::default());
     }
     for blank in ["", "# nothing\n", "providers:\n", "providers: {}\n"] {
@@ -105,6 +112,9 @@ const ERRORS: &[(&str, Option<u64>, Option<&str>, &str)] = &[
     ("providers:\n  dummy:\n    limits:\n      http-concurrency: 8s\n", Some(4), Some("providers.dummy.limits.http-concurrency"), "positive whole number"),
     ("providers:\n  dummy:\n    state-dir: 3\n", Some(3), Some("providers.dummy.state-dir"), "not a directory"),
     ("providers:\n  dummy:\n    reveal: [\"a b\"]\n", Some(3), Some("providers.dummy.reveal"), "not a credential attribute name"),
+    ("providers:\n  dummy:\n    env: [HOME, \"A=B\"]\n", Some(3), Some("providers.dummy.env"), "not an environment variable name"),
+    ("providers:\n  dummy:\n    read:\n      - /etc\n      - .aws\n", Some(5), Some("providers.dummy.read"), "not absolute"),
+    ("providers:\n  dummy:\n    read: [\"~/../etc\"]\n", Some(3), Some("providers.dummy.read"), "`..`"),
     ("providers:\n  ../x: {}\n", None, Some("providers.../x"), "provider name"),
     ("providers:\n  sha256:abc: {}\n", None, Some("providers.sha256:abc"), "64 hex digits"),
     ("providers: [a, b]\n", Some(1), None, ""),

@@ -58,6 +58,7 @@ pub fn run(id: &str, cloud: &CloudSpec) -> String {
                 .map_err(Error::from),
         ),
         "list" => outcome(list(arg)),
+        "var" => outcome(std::env::var(arg).map_err(|e| Error::not_found(e.to_string()))),
         "env" => {
             let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
             format!("ok {}", vars.join(","))

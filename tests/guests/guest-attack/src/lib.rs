@@ -50,6 +50,8 @@ strato_guest::capabilities! {
     network: ["http://127.0.0.1:*", "http://localhost:*", "http://*"],
     reveal: ["secret-key", "password"],
     state_dir: true,
+    env: ["STRATO_ATTACK_TOKEN", "HOME"],
+    read: ["~/lent"],
 }
 
 /// The hostile provider.

@@ -7,6 +7,7 @@
 //! answers for each attack id: `ok …` or `err <kind>: <message>`.
 
 mod credentials;
+mod detect_grants;
 mod files;
 mod limits;
 mod loading;
