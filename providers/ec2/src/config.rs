@@ -36,6 +36,8 @@ pub struct Ec2Config {
     pub image_id: String,
     /// `resource-tags`: user tags copied to every resource.
     pub resource_tags: Vec<(String, String)>,
+    /// `cloudinit-userdata`: YAML merged into every machine's user data.
+    pub cloudinit_userdata: String,
 }
 
 impl Ec2Config {
@@ -59,6 +61,7 @@ impl Ec2Config {
             vpc_id_force: attrs.bool_or("vpc-id-force", false)?,
             image_id: attrs.text_or("image-id", "")?,
             resource_tags: resource_tags(attrs)?,
+            cloudinit_userdata: attrs.text_or("cloudinit-userdata", "")?,
         })
     }
 

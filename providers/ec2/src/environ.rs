@@ -144,14 +144,17 @@ impl Environ for Ec2Environ {
             .unsupported(["tags", "virt-type"]);
         rules.vocabularies.push(ConstraintVocabulary {
             attribute: "instance-type".into(),
-            values: itypes::all().into_iter().map(|t| t.name).collect(),
+            values: itypes::for_region(self.client.region())?
+                .into_iter()
+                .map(|t| t.name)
+                .collect(),
         });
         Ok(rules)
     }
 
     fn precheck_instance(&self, params: PrecheckInstanceParams) -> Result<()> {
         if let Some(name) = &params.constraints.instance_type {
-            let known = itypes::all().into_iter().find(|t| t.name == *name);
+            let known = itypes::find(self.client.region(), name)?;
             match (known, &params.constraints.arch) {
                 (None, _) => {
                     return Err(Error::not_valid(format!(
@@ -175,6 +178,8 @@ impl Environ for Ec2Environ {
         Ok(())
     }
 
+    /// Juju's `InstanceTypes`: the region's types matching `constraints`,
+    /// with their cost in US dollars per hour, divided by 1000.
     fn instance_types(&self, constraints: Constraints) -> Result<InstanceTypesWithCost> {
         Ok(InstanceTypesWithCost {
             instance_types: itypes::matching(self.client.region(), &constraints)?,

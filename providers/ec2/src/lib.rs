@@ -11,6 +11,7 @@
 mod adopt;
 mod client;
 mod config;
+mod detect;
 mod ebs;
 mod environ;
 mod firewall;
@@ -20,11 +21,28 @@ mod itypes;
 mod networking;
 mod provider;
 mod start;
+mod userdata;
 mod volumes;
 mod xml;
 
 pub use environ::Ec2Environ;
 pub use provider::Ec2Provider;
+
+// Only for detect-credentials (client side): the AWS variables and the
+// shared credentials directory, each lent only when the operator grants it.
+strato_guest::capabilities! {
+    env: [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_ACCESS_KEY",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SECRET_KEY",
+        "EC2_ACCESS_KEY",
+        "EC2_SECRET_KEY",
+        "AWS_PROFILE",
+        "USER",
+    ],
+    read: ["~/.aws"],
+}
 
 strato_guest::export_provider!(
     Ec2Provider with firewaller,

@@ -1,8 +1,8 @@
-//! `StartInstance` (Juju's `environ.StartInstance`, without volumes, spaces
-//! and user data): zone check, instance type from constraints, image from
-//! the params' metadata or `image-id`, security groups, `RunInstances`
-//! with the instance's tags, and Juju's zone-specific/zone-independent
-//! classification of failures.
+//! `StartInstance` (Juju's `environ.StartInstance`, without volumes and
+//! spaces): zone check, instance type from the region's table and the
+//! constraints, image from the params' metadata or `image-id`, cloud-init
+//! user data, security groups, `RunInstances` with the instance's tags,
+//! and Juju's zone-specific/zone-independent classification of failures.
 
 use strato_guest::types::{
     AvailabilityZone, HardwareCharacteristics, ImageMetadata, InstanceConfig, InstanceState,
@@ -14,8 +14,8 @@ use crate::client::{ApiError, Client, Params};
 use crate::config::{Ec2Config, FirewallMode};
 use crate::groups;
 use crate::instances::{self, TAG_CONTROLLER, TAG_IS_CONTROLLER, TAG_MODEL};
-use crate::itypes;
 use crate::xml::{RunResponse, SubnetsResponse};
+use crate::{itypes, userdata};
 
 /// Root disk sizes in GiB: any machine, and controllers.
 const ROOT_GIB: u64 = 8;
@@ -104,6 +104,43 @@ fn image(
     )))
 }
 
+/// Juju's `findInstanceSpec`: the cheapest type matching the constraints
+/// (non-controllers default to `cpu-power=100`) with an architecture of
+/// the agent binaries and an image for it. Every failure is
+/// zone-independent.
+fn instance_spec(
+    region: &str,
+    cfg: &Ec2Config,
+    params: &StartInstanceParams,
+    controller: bool,
+) -> Result<(InstanceType, String, String)> {
+    let mut arches: Vec<String> = Vec::new();
+    let icfg_tools = params.instance_config.iter().flat_map(|i| &i.tools);
+    for t in params.tools.iter().chain(icfg_tools) {
+        if !arches.contains(&t.arch) {
+            arches.push(t.arch.clone());
+        }
+    }
+    if arches.is_empty() && params.constraints.arch.is_none() {
+        // No agent binaries to go by: amd64, not whatever is cheapest.
+        arches.push("amd64".into());
+    }
+    let types = itypes::candidates(region, &params.constraints, controller, &arches)
+        .map_err(independent)?;
+    let mut first_err = None;
+    for itype in types {
+        match image(&params.image_metadata, &itype, cfg) {
+            Ok((id, arch)) => return Ok((itype, id, arch)),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(independent(first_err.unwrap_or_else(|| {
+        Error::not_found(format!("no instance types in {region}"))
+    })))
+}
+
 /// Checks the requested zone: unknown → not valid, not available → error;
 /// both zone-specific.
 pub fn check_zone(zones: &[AvailabilityZone], zone: &str) -> Result<()> {
@@ -165,9 +202,11 @@ pub fn start(
         check_zone(&zones().map_err(independent)?, &zone)?;
     }
     let controller = is_controller(icfg);
-    let itype =
-        itypes::choose(client.region(), &params.constraints, controller).map_err(independent)?;
-    let (image_id, arch) = image(&params.image_metadata, &itype, cfg).map_err(independent)?;
+    let (itype, image_id, arch) = instance_spec(client.region(), cfg, &params, controller)?;
+
+    let _ = context::status(InstanceState::Allocating, "Making user data", &Vec::new());
+    let user_data = userdata::render(icfg, &params.tools, &arch, &cfg.cloudinit_userdata)
+        .map_err(independent)?;
 
     let _ = context::status(InstanceState::Allocating, "Setting up groups", &Vec::new());
     let group_tags = crate::environ::model_tags(cfg, &params.controller_uuid);
@@ -224,6 +263,7 @@ pub fn start(
         .set("InstanceType", itype.name.as_str())
         .set("MinCount", "1")
         .set("MaxCount", "1")
+        .set("UserData", user_data.as_str())
         .set("BlockDeviceMapping.1.DeviceName", "/dev/sda1")
         .set("BlockDeviceMapping.1.Ebs.VolumeSize", root_gib.to_string())
         .list("SecurityGroupId", &group_ids)
@@ -335,9 +375,9 @@ mod tests {
 
     #[test]
     fn images_prefer_ssd_and_fall_back_to_image_id() {
-        let itype = itypes::all()
-            .into_iter()
-            .find(|t| t.name == "m3.medium")
+        let itype = itypes::find("us-east-1", "m3.medium")
+            .ok()
+            .flatten()
             .unwrap_or_default();
         let img = |id: &str, storage: &str, arch: &str| ImageMetadata {
             id: id.into(),

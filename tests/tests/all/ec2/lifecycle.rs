@@ -59,8 +59,8 @@ async fn start_list_firewall_stop_destroy() {
     let hw = started.hardware.clone().expect("hardware");
     assert_eq!(hw.arch.as_deref(), Some("amd64"));
     assert_eq!(hw.availability_zone.as_deref(), Some("us-east-1b"));
-    assert_eq!(hw.mem, Some(3840), "m3.medium is the default type: {hw:?}");
-    assert_eq!(hw.cpu_cores, Some(1));
+    assert_eq!(hw.mem, Some(1024), "t3a.micro is the default type: {hw:?}");
+    assert_eq!(hw.cpu_cores, Some(2));
     assert_eq!(hw.root_disk, Some(8192));
     let heard = ec2.hooks.statuses.lock().expect("lock").clone();
     assert!(
@@ -109,7 +109,7 @@ async fn start_list_firewall_stop_destroy() {
     assert!(!tags.contains("juju-is-controller"), "{tags}");
     assert!(tags.contains(&format!("'juju-{uuid}'")), "{tags}");
     assert!(tags.contains(&format!("'juju-{uuid}-global'")), "{tags}");
-    assert!(tags.contains("m3.medium ami-785db401"), "{tags}");
+    assert!(tags.contains("t3a.micro ami-785db401"), "{tags}");
     let root = tags
         .lines()
         .find(|l| l.starts_with("root "))
