@@ -3,7 +3,9 @@
 mod commands;
 mod context;
 mod error;
+mod home;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -14,7 +16,15 @@ use crate::error::CliError;
 use crate::output::Output;
 
 const AFTER_HELP: &str = "\
-Exit status: 0 ok, 1 runtime or provider failure, 2 bad input (unreadable file, not a provider component).
+Exit status: 0 ok, 1 runtime or provider failure, 2 bad input (unreadable file, not a provider component,
+unknown cloud, region, credential, controller, model or machine, a malformed argument).
+
+A session, as with Juju (each command a new process; $STRATO_DATA keeps what they did):
+  strato bootstrap dummy mycontroller      controller + models `controller` and `default`
+  strato add-machine -n 2                  machines in the current model
+  strato status                            machines, instances, zones, addresses, hardware
+  strato open-port 80 --machine 0          strato ports, strato close-port 80 --machine 0
+  strato destroy-controller mycontroller --destroy-all-models -y
 
 Examples:
   strato demo                      run the dummy provider through its lifecycle
@@ -63,7 +73,8 @@ struct Cli {
     quiet: bool,
 
     /// What the operator grants each provider: a YAML policy file (format below)
-    /// [default: nothing beyond each provider's cloud endpoints].
+    /// [default: $STRATO_DATA/policy.yaml if it exists, else nothing beyond each
+    /// provider's cloud endpoints].
     #[arg(long, global = true, value_name = "FILE")]
     policy: Option<std::path::PathBuf>,
 
@@ -86,6 +97,10 @@ enum Command {
     /// Run the conformance kit (Juju's environs behaviour contracts) on a
     /// provider component, with a fixture describing its cloud.
     Conformance(commands::conformance::ConformanceArgs),
+    #[command(flatten)]
+    Config(commands::config::ConfigCommand),
+    #[command(flatten)]
+    Lifecycle(commands::lifecycle::LifecycleCommand),
     /// Write the embedded dummy provider component to PATH (used by the tests).
     #[command(hide = true)]
     DummyComponent {
@@ -125,11 +140,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// The top-level command, for shell completions.
+pub(crate) fn cli_command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
 async fn run(command: Command, out: &Output, ctx: &Context) -> Result<(), CliError> {
     match command {
         Command::Demo(args) => commands::demo::run(args, out, ctx).await,
         Command::Inspect(args) => commands::inspect::run(args, out, ctx).await,
         Command::Conformance(args) => commands::conformance::run(args, out, ctx).await,
+        Command::Config(cmd) => commands::config::run(cmd, out, ctx).await,
+        Command::Lifecycle(cmd) => commands::lifecycle::run(cmd, out, ctx).await,
         Command::DummyComponent { path } => commands::demo::write_component(&path, out),
     }
 }

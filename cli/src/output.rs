@@ -30,6 +30,17 @@ impl Output {
         }
     }
 
+    /// True with `--quiet`: only results and errors are printed.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// True when logs or audit lines may be written to the terminal
+    /// meanwhile (`--verbose`, `--audit`): no spinners then.
+    pub fn is_verbose(&self) -> bool {
+        self.verbose
+    }
+
     /// A line of commentary (not printed with `--quiet`).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {
@@ -453,4 +464,21 @@ mod tests {
 pub enum Format {
     Text,
     Json,
+    Yaml,
+}
+
+impl Output {
+    /// Prints `value` as JSON or YAML on stdout (even with `--quiet`: it is
+    /// the result). `Format::Text` is the caller's own table; here it
+    /// falls back to JSON so nothing is lost.
+    pub fn data<T: serde::Serialize>(&self, format: Format, value: &T) -> Result<(), CliError> {
+        let text = match format {
+            Format::Yaml => serde_saphyr::to_string(value)
+                .map_err(|e| CliError::failure(format!("cannot encode the output as YAML: {e}")))?,
+            Format::Json | Format::Text => serde_json::to_string_pretty(value)
+                .map_err(|e| CliError::failure(format!("cannot encode the output as JSON: {e}")))?,
+        };
+        self.result(text.trim_end());
+        Ok(())
+    }
 }

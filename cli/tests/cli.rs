@@ -7,7 +7,10 @@ use assert_cmd::Command;
 fn strato(cache: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strato"));
     // Each test has its own compile cache, so runs do not see each other's.
-    cmd.env("XDG_CACHE_HOME", cache).env_remove("RUST_LOG");
+    // …and its own data directory: runs record audit events there.
+    cmd.env("XDG_CACHE_HOME", cache)
+        .env("STRATO_DATA", cache.join("strato-data"))
+        .env_remove("RUST_LOG");
     cmd
 }
 

@@ -13,7 +13,10 @@ const IMAGE: &str = "ami-785db401";
 
 fn strato(cache: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strato"));
-    cmd.env("XDG_CACHE_HOME", cache).env_remove("RUST_LOG");
+    // …and its own data directory: runs record audit events there.
+    cmd.env("XDG_CACHE_HOME", cache)
+        .env("STRATO_DATA", cache.join("strato-data"))
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -218,5 +221,189 @@ fn conformance_runs_the_ec2_provider_on_moto_with_a_fixture() -> anyhow::Result<
     );
     assert!(text.contains("4 passed, 0 failed"), "{text}");
     assert_eq!(live_instances(&moto), 0, "the contracts left instances");
+    Ok(())
+}
+
+/// `strato` with `dir/data` as its data directory.
+fn in_home(dir: &Path) -> Command {
+    let mut cmd = strato(dir);
+    cmd.env("STRATO_DATA", dir.join("data"));
+    cmd
+}
+
+/// Runs a lifecycle step; its stdout (the test fails with moto's log if
+/// the step fails).
+fn step(dir: &Path, moto: &Moto, args: &[&str]) -> anyhow::Result<String> {
+    let out = in_home(dir).args(args).output()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "strato {args:?} failed:\n{text}\n{}\nmoto:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        moto.log()
+    );
+    Ok(text)
+}
+
+// A Juju-style session on EC2-on-moto, each step its own process: the
+// clouds and credentials in the data directory, the EC2 component in its
+// providers directory.
+#[test]
+fn lifecycle_session_on_moto() -> anyhow::Result<()> {
+    let moto = start_moto();
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let data = d.join("data");
+    std::fs::create_dir_all(data.join("providers"))?;
+    let (clouds, credentials) = cloud_files(d, &moto)?;
+    std::fs::copy(&clouds, data.join("clouds.yaml"))?;
+    std::fs::copy(&credentials, data.join("credentials.yaml"))?;
+    std::fs::copy(
+        guests::STRATO_EC2_COMPONENT,
+        data.join("providers/ec2.wasm"),
+    )?;
+
+    let text = step(d, &moto, &["bootstrap", &format!("moto/{REGION}"), "ctl"])?;
+    assert!(
+        text.contains(&format!(
+            "Launching controller instance(s) on moto/{REGION}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Initial model \"default\" added"), "{text}");
+    assert_eq!(live_instances(&moto), 1, "the bootstrap instance");
+    let controllers = step(d, &moto, &["controllers", "--format", "json"])?;
+    let controllers: serde_json::Value = serde_json::from_str(&controllers)?;
+    assert_eq!(controllers[0]["provider"], "ec2", "{controllers}");
+    assert_eq!(controllers[0]["credential"], "moto-user", "{controllers}");
+
+    let text = step(d, &moto, &["add-machine", "-n", "2"])?;
+    assert!(text.contains("created machine 1 (i-"), "{text}");
+    assert_eq!(live_instances(&moto), 3);
+
+    let status: serde_json::Value =
+        serde_json::from_str(&step(d, &moto, &["status", "--format", "json"])?)?;
+    assert_eq!(status["model"]["cloud"], "moto", "{status}");
+    assert_eq!(status["model"]["region"], REGION, "{status}");
+    let machines = status["machines"].as_array().cloned().unwrap_or_default();
+    assert_eq!(machines.len(), 2, "{status}");
+    for m in &machines {
+        assert!(
+            m["instance-id"]
+                .as_str()
+                .is_some_and(|i| i.starts_with("i-")),
+            "{m}"
+        );
+        assert!(
+            m["zone"].as_str().is_some_and(|z| z.starts_with(REGION)),
+            "{m}"
+        );
+        assert_eq!(m["status"], "running", "{m}");
+        assert!(
+            m["hardware"].as_str().is_some_and(|h| h.contains("mem=")),
+            "{m}"
+        );
+    }
+    let table = step(d, &moto, &["status"])?;
+    assert!(
+        table.contains("MACHINE") && table.contains(REGION),
+        "{table}"
+    );
+
+    let text = step(d, &moto, &["open-port", "80", "--machine", "0"])?;
+    assert!(text.contains("opened 80/tcp on machine 0"), "{text}");
+    let ports: serde_json::Value =
+        serde_json::from_str(&step(d, &moto, &["ports", "--format", "json"])?)?;
+    assert_eq!(ports["firewall-mode"], "instance", "{ports}");
+    assert_eq!(
+        ports["rules"][0]["ports"][0], "80/tcp from 0.0.0.0/0",
+        "{ports}"
+    );
+
+    let types: serde_json::Value = serde_json::from_str(&step(
+        d,
+        &moto,
+        &[
+            "instance-types",
+            "--constraints",
+            "mem=8G",
+            "--format",
+            "json",
+        ],
+    )?)?;
+    let types = types.as_array().cloned().unwrap_or_default();
+    assert!(!types.is_empty(), "no EC2 instance types");
+    for t in &types {
+        assert!(t["mem"].as_u64().is_some_and(|m| m >= 8192), "{t}");
+        assert!(t["cost"].as_f64().is_some_and(|c| c > 0.0), "{t}");
+    }
+
+    let text = step(d, &moto, &["remove-machine", "1"])?;
+    assert!(text.contains("removed machine 1"), "{text}");
+    assert_eq!(live_instances(&moto), 2);
+
+    let out = in_home(d)
+        .args(["destroy-controller", "ctl", "-y"])
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "refused while default has a machine"
+    );
+    step(
+        d,
+        &moto,
+        &["destroy-controller", "ctl", "-y", "--destroy-all-models"],
+    )?;
+    assert_eq!(
+        live_instances(&moto),
+        0,
+        "destroy-controller left instances"
+    );
+    let out = in_home(d).arg("status").output()?;
+    assert_eq!(out.status.code(), Some(2));
+
+    // firewall-mode global from the cloud's config: rules for the model.
+    step(d, &moto, &["bootstrap", "moto-global", "glob"])?;
+    step(d, &moto, &["add-machine"])?;
+    let text = step(d, &moto, &["open-port", "443"])?;
+    assert!(
+        text.contains("opened 443/tcp for model \"default\""),
+        "{text}"
+    );
+    let ports: serde_json::Value =
+        serde_json::from_str(&step(d, &moto, &["ports", "--format", "json"])?)?;
+    assert_eq!(ports["firewall-mode"], "global", "{ports}");
+    assert_eq!(
+        ports["rules"][0]["ports"][0], "443/tcp from 0.0.0.0/0",
+        "{ports}"
+    );
+    step(
+        d,
+        &moto,
+        &["destroy-controller", "glob", "-y", "--destroy-all-models"],
+    )?;
+    assert_eq!(
+        live_instances(&moto),
+        0,
+        "destroy-controller left instances"
+    );
+
+    // The cloud gone: kill-controller still forgets the controller.
+    step(d, &moto, &["bootstrap", "moto", "gone"])?;
+    drop(moto);
+    let out = in_home(d)
+        .args(["kill-controller", "gone", "-y", "--timeout", "20"])
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("WARNING could not destroy"), "{text}");
+    assert!(text.contains("Controller \"gone\" forgotten"), "{text}");
+    let out = in_home(d).arg("controllers").output()?;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No controllers"));
     Ok(())
 }

@@ -26,9 +26,10 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use strato_conformance::json_to_value;
 use strato_runtime::environs::cloudspec::{make_cloud_spec, validate_cloud_spec};
 use strato_runtime::types::{Attrs, Cloud, CloudSpec, Credential, Region};
@@ -57,44 +58,128 @@ pub struct Selection<'a> {
     pub credential: Option<&'a str>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A Juju `clouds.yaml`.
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CloudsFile {
-    clouds: BTreeMap<String, CloudDef>,
+pub struct CloudsFile {
+    #[serde(default)]
+    pub clouds: BTreeMap<String, CloudDef>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One cloud of a `clouds.yaml`, in Juju's layout.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct CloudDef {
+pub struct CloudDef {
     #[serde(rename = "type")]
-    cloud_type: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    host_cloud_region: String,
-    #[serde(default)]
-    auth_types: Vec<String>,
-    #[serde(default)]
-    endpoint: String,
-    #[serde(default)]
-    identity_endpoint: String,
-    #[serde(default)]
-    storage_endpoint: String,
+    pub cloud_type: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host_cloud_region: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub endpoint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_endpoint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub storage_endpoint: String,
     /// In file order: the first is the default region.
-    #[serde(default)]
-    regions: Option<serde_json::Value>,
-    #[serde(default)]
-    config: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    region_config: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
-    #[serde(default)]
-    ca_certificates: Vec<String>,
+    #[serde(default, skip_serializing_if = "Regions::is_empty")]
+    pub regions: Regions,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub region_config: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_certificates: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `regions:` in file order: a map of names (`us-east-1: {endpoint: …}`,
+/// or no value) or a list of names. Written back as a map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Regions(pub Vec<(String, RegionDef)>);
+
+/// A region's endpoints; empty ones are the cloud's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RegionDef {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub endpoint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identity_endpoint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub storage_endpoint: String,
+}
+
+impl Regions {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names, in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+impl Serialize for Regions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, def) in &self.0 {
+            map.serialize_entry(name, def)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Regions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Regions;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of region names to endpoints, or a list of region names")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Regions, E> {
+                Ok(Regions::default())
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Regions, E> {
+                Ok(Regions::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Regions, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, def)) = a.next_entry::<String, Option<RegionDef>>()? {
+                    out.push((name, def.unwrap_or_default()));
+                }
+                Ok(Regions(out))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Regions, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = a.next_element::<String>()? {
+                    out.push((name, RegionDef::default()));
+                }
+                Ok(Regions(out))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// A Juju `credentials.yaml`: per cloud, `default-credential`,
+/// `default-region` and the named credentials (`auth-type` + attributes).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CredentialsFile {
-    credentials: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+pub struct CredentialsFile {
+    #[serde(default)]
+    pub credentials: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
@@ -102,56 +187,70 @@ fn read(path: &Path) -> Result<String, CliError> {
         .map_err(|e| CliError::bad_input(format!("{}: cannot read: {e}", path.display())))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
-    serde_saphyr::from_str(&read(path)?)
-        .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))
+/// Parses a YAML file; an error names the file (and the parser gives the
+/// line and column).
+pub fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
+    parse_text(&read(path)?, &path.display().to_string())
+}
+
+/// Parses YAML `text` read from `shown`.
+pub fn parse_text<T: serde::de::DeserializeOwned>(text: &str, shown: &str) -> Result<T, CliError> {
+    serde_saphyr::from_str(text).map_err(|e| {
+        let e = e.to_string();
+        let e = e.strip_prefix("error: ").unwrap_or(&e);
+        CliError::bad_input(format!("{shown}: {e}"))
+    })
 }
 
 /// Reads the files and picks the cloud, region and credential.
 pub fn choose(sel: Selection<'_>) -> Result<Chosen, CliError> {
     let file: CloudsFile = parse(sel.clouds)?;
-    let shown = sel.clouds.display();
+    let shown = sel.clouds.display().to_string();
     let (name, def) = match sel.cloud {
         Some(name) => file.clouds.get_key_value(name).ok_or_else(|| {
             CliError::bad_input(format!("{shown}: no cloud {name:?}"))
                 .hint(format!("clouds: {}", names(file.clouds.keys())))
         })?,
-        None if file.clouds.len() == 1 => file.clouds.iter().next().expect("one cloud"),
-        None => {
-            return Err(
-                CliError::bad_input(format!("{shown}: several clouds, pass --cloud NAME"))
-                    .hint(format!("clouds: {}", names(file.clouds.keys()))),
-            );
-        }
+        None => match file.clouds.iter().next() {
+            Some(only) if file.clouds.len() == 1 => only,
+            _ => {
+                return Err(CliError::bad_input(format!(
+                    "{shown}: several clouds, pass --cloud NAME"
+                ))
+                .hint(format!("clouds: {}", names(file.clouds.keys()))));
+            }
+        },
     };
-    let regions = regions(def, &shown.to_string())?;
     let creds = match sel.credentials {
         Some(path) => credentials_for(path, name)?,
         None => BTreeMap::new(),
     };
+    spec_for(name, def, &creds, sel.region, sel.credential, &shown)
+}
+
+/// The cloud spec and model defaults for `region` (else the credentials'
+/// `default-region`, else the first region) of the cloud `name`, with the
+/// credential `wanted` (else `default-credential`, else the only one) of
+/// `creds` (the cloud's entry of a `credentials.yaml`). `shown` names the
+/// clouds file in errors.
+pub fn spec_for(
+    name: &str,
+    def: &CloudDef,
+    creds: &BTreeMap<String, serde_json::Value>,
+    region: Option<&str>,
+    wanted: Option<&str>,
+    shown: &str,
+) -> Result<Chosen, CliError> {
+    let regions = regions(def);
     let default_region = creds.get("default-region").and_then(|v| v.as_str());
-    let region = sel
-        .region
+    let region = region
         .or(default_region)
         .or(regions.first().map(|r| r.name.as_str()))
         .unwrap_or("")
         .to_string();
-    let (credential_name, credential) = credential(&creds, sel.credential, name)?;
+    let (credential_name, credential) = credential(creds, wanted, name)?;
 
-    let cloud = Cloud {
-        name: name.clone(),
-        cloud_type: def.cloud_type.clone(),
-        host_cloud_region: def.host_cloud_region.clone(),
-        description: def.description.clone(),
-        auth_types: def.auth_types.clone(),
-        endpoint: def.endpoint.clone(),
-        identity_endpoint: def.identity_endpoint.clone(),
-        storage_endpoint: def.storage_endpoint.clone(),
-        regions,
-        config: attrs(&def.config),
-        region_config: Vec::new(),
-        ca_certificates: def.ca_certificates.clone(),
-    };
+    let cloud = cloud_of(name, def);
     let spec = make_cloud_spec(&cloud, &region, credential.as_ref())
         .and_then(|spec| validate_cloud_spec(&spec).map(|()| spec))
         .map_err(|e| CliError::bad_input(format!("{shown}: cloud {name:?}: {e}")))?;
@@ -170,6 +269,24 @@ pub fn choose(sel: Selection<'_>) -> Result<Chosen, CliError> {
     })
 }
 
+/// The runtime's `Cloud` for a definition (region config left to the caller).
+pub fn cloud_of(name: &str, def: &CloudDef) -> Cloud {
+    Cloud {
+        name: name.to_string(),
+        cloud_type: def.cloud_type.clone(),
+        host_cloud_region: def.host_cloud_region.clone(),
+        description: def.description.clone(),
+        auth_types: def.auth_types.clone(),
+        endpoint: def.endpoint.clone(),
+        identity_endpoint: def.identity_endpoint.clone(),
+        storage_endpoint: def.storage_endpoint.clone(),
+        regions: regions(def),
+        config: attrs(&def.config),
+        region_config: Vec::new(),
+        ca_certificates: def.ca_certificates.clone(),
+    }
+}
+
 fn names<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     keys.map(String::as_str).collect::<Vec<_>>().join(", ")
 }
@@ -180,37 +297,18 @@ fn attrs(map: &BTreeMap<String, serde_json::Value>) -> Attrs {
         .collect()
 }
 
-/// `regions:` as a map (`us-east-1: {endpoint: …}`, or no value) or a
-/// list of names, in file order.
-fn regions(def: &CloudDef, shown: &str) -> Result<Vec<Region>, CliError> {
-    let region = |name: &str, v: Option<&serde_json::Value>| {
-        let field = |k: &str| {
-            v.and_then(|v| v.get(k))
-                .and_then(|f| f.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        Region {
-            name: name.to_string(),
-            endpoint: field("endpoint"),
-            identity_endpoint: field("identity-endpoint"),
-            storage_endpoint: field("storage-endpoint"),
-        }
-    };
-    match &def.regions {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Object(map)) => {
-            Ok(map.iter().map(|(k, v)| region(k, Some(v))).collect())
-        }
-        Some(serde_json::Value::Array(list)) => Ok(list
-            .iter()
-            .filter_map(|v| v.as_str())
-            .map(|n| region(n, None))
-            .collect()),
-        Some(other) => Err(CliError::bad_input(format!(
-            "{shown}: regions must be a map of region names, got {other}"
-        ))),
-    }
+/// The regions in file order.
+fn regions(def: &CloudDef) -> Vec<Region> {
+    def.regions
+        .0
+        .iter()
+        .map(|(name, r)| Region {
+            name: name.clone(),
+            endpoint: r.endpoint.clone(),
+            identity_endpoint: r.identity_endpoint.clone(),
+            storage_endpoint: r.storage_endpoint.clone(),
+        })
+        .collect()
 }
 
 fn credentials_for(
@@ -227,7 +325,7 @@ fn credentials_for(
 }
 
 /// The named credential, else `default-credential`, else the only one.
-fn credential(
+pub fn credential(
     creds: &BTreeMap<String, serde_json::Value>,
     wanted: Option<&str>,
     cloud: &str,

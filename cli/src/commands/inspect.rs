@@ -123,11 +123,7 @@ pub async fn run(args: InspectArgs, out: &Output, ctx: &Context) -> Result<(), C
     let capabilities = Capabilities::new(&info, &name, ctx);
     let report = Report::new(&args.component, &info, compile_time, capabilities);
     match args.format {
-        Format::Json => {
-            let json = serde_json::to_string_pretty(&report)
-                .map_err(|e| CliError::failure(format!("cannot encode the report: {e}")))?;
-            out.result(json);
-        }
+        Format::Json | Format::Yaml => out.data(args.format, &report)?,
         Format::Text => print_text(&report, out),
     }
     Ok(())

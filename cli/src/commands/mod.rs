@@ -1,9 +1,11 @@
 //! One module per `strato` subcommand, plus what they share.
 
-mod clouds;
+pub(crate) mod clouds;
+pub mod config;
 pub mod conformance;
 pub mod demo;
 mod fixture;
 pub mod inspect;
-mod runtime;
+pub mod lifecycle;
+pub(crate) mod runtime;
 mod target;
