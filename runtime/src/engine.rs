@@ -210,7 +210,19 @@ impl Runtime {
         mut info: ComponentInfo,
         compile_time: Option<Duration>,
     ) -> Result<Component> {
-        let pre = self.inner.linker.instantiate_pre(&compiled).map_err(|e| {
+        // `wasi:sockets` imports (accepted by `inspect` only at 0.2) are
+        // linked to functions that trap: the sandbox still has no sockets.
+        let stubbed;
+        let linker = if info.imports.iter().any(|i| crate::inspect::is_stubbed(i)) {
+            let mut with_stubs = self.inner.linker.clone();
+            host::wasi::stub_sockets(&mut with_stubs, &self.inner.engine, &compiled)
+                .map_err(|e| Error::Engine(format!("cannot stub wasi:sockets: {e:#}")))?;
+            stubbed = with_stubs;
+            &stubbed
+        } else {
+            &self.inner.linker
+        };
+        let pre = linker.instantiate_pre(&compiled).map_err(|e| {
             Error::InvalidComponent(format!(
                 "imports something the sandbox does not offer: {e:#}"
             ))

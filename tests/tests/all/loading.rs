@@ -71,18 +71,39 @@ async fn command_component_is_refused() {
     );
 }
 
+/// `wasi:sockets` imports load (libcs such as componentize-py's link them
+/// whether or not they are used) but every socket function traps: the
+/// guest's TCP connect to a listening loopback port fails, naming the
+/// import, and nothing reaches the listener.
 #[tokio::test]
-async fn sockets_import_is_refused() {
+async fn sockets_calls_trap() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let endpoint = listener.local_addr().expect("address").to_string();
     let rt = runtime(Duration::from_secs(10));
-    let message = invalid_component(
-        rt.load_file(Path::new(guests::GUEST_SOCKETS_COMPONENT))
-            .await,
-        "guest importing wasi:sockets",
+    let component = load(&rt, guests::GUEST_SOCKETS_COMPONENT).await;
+    let provider = component
+        .instantiate(strato_runtime::Grants::default())
+        .await
+        .expect("instantiate");
+    let err = provider
+        .ping(&endpoint)
+        .await
+        .expect_err("a TCP connect from the guest must fail");
+    assert!(
+        err.to_string().contains("wasi:sockets"),
+        "the error should name the socket import that trapped: {err}"
     );
     assert!(
-        message.contains("wasi:sockets"),
-        "the error should name the import that is not offered: {message}"
+        listener.accept().is_err(),
+        "the guest reached the listener at {endpoint}"
     );
+    // The trap poisons that instance only: a fresh one works.
+    let again = component
+        .instantiate(strato_runtime::Grants::default())
+        .await
+        .expect("instantiate again");
+    assert_eq!(again.version().await.expect("version"), 1);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! A provider that reaches for the network itself: `ping` opens a TCP
 //! connection with `std::net::TcpStream`, so the component imports
-//! `wasi:sockets/*`, which Strato does not offer. Loading it must fail with
-//! an error naming that import.
+//! `wasi:sockets/*`, which Strato links to functions that trap: loading
+//! works, and `ping` fails with an error naming the socket import.
 
 wit_bindgen::generate!({
     world: "juju:environs/base-provider@0.1.0",
