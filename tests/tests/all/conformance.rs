@@ -1,4 +1,5 @@
-//! The conformance kit passes on the dummy provider.
+//! The conformance kit passes on the dummy provider (its Python and
+//! JavaScript ports: `languages`).
 
 use std::time::Duration;
 
