@@ -228,6 +228,55 @@ fn inspect_rejects_a_component_of_another_world() -> anyhow::Result<()> {
 }
 
 #[test]
+fn inspect_names_the_components_own_world_and_marks_stubbed_imports() -> anyhow::Result<()> {
+    // Names only: `--no-compile` reads the import and export sections.
+    let component = wat::parse_str(
+        r#"(component
+             (import "wasi:sockets/tcp@0.2.9" (instance))
+             (import "wasi:filesystem/preopens@0.2.9" (instance))
+             (instance $p) (export "juju:environs/provider@0.1.0" (instance $p))
+             (instance $e) (export "juju:environs/environ@0.1.0" (instance $e))
+             (instance $z) (export "juju:environs/availability-zones@0.1.0" (instance $z))
+             (instance $f) (export "juju:environs/firewaller@0.1.0" (instance $f)))"#,
+    )?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("own-world.wasm");
+    std::fs::write(&path, component)?;
+    let out = strato(dir.path())
+        .args(["inspect", "--no-compile"])
+        .arg(&path)
+        .output()?;
+    let text = stdout_of(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr_of(&out));
+    let world = "juju:environs/base-provider@0.1.0 + firewaller, availability-zones";
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == format!("world         {world}")),
+        "{text}"
+    );
+    assert!(text.contains("1 stubbed: calls trap"), "{text}");
+    let sockets = text.lines().find(|l| l.contains("wasi:sockets@0.2.9"));
+    assert!(
+        sockets.is_some_and(|l| l.ends_with("tcp  [stubbed: calls trap]")),
+        "{text}"
+    );
+    let filesystem = text.lines().find(|l| l.contains("wasi:filesystem@0.2.9"));
+    assert!(filesystem.is_some_and(|l| !l.contains("stubbed")), "{text}");
+
+    let out = strato(dir.path())
+        .args(["inspect", "--no-compile", "--format", "json"])
+        .arg(&path)
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json["world"], world);
+    assert_eq!(
+        json["stubbed_imports"],
+        serde_json::json!(["wasi:sockets/tcp@0.2.9"])
+    );
+    Ok(())
+}
+
+#[test]
 fn inspect_rejects_a_missing_file() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let out = strato(dir.path())

@@ -5,8 +5,9 @@
 //
 // 1. Assembles a WIT directory: wit/world.wit (the world `dummy-js`) with
 //    the contract (../../wit, package juju:environs) and the WASI 0.2
-//    packages the world imports (shipped inside the pinned jco package) as
-//    its deps.
+//    packages the world imports as its deps: the host's own WASI WIT, which
+//    `scripts/wit-deps` puts in ../../wit/deps (from the wasmtime-wasi-http
+//    crate the runtime is built with).
 // 2. Runs componentize-qjs (QuickJS, non-async runtime: the host does not
 //    enable the component-model async ABI) on src/index.js.
 // 3. Appends the `strato:capabilities` custom section declaring the state
@@ -16,6 +17,7 @@
 // The output is written beside its final name and renamed, so an
 // interrupted build never leaves a component without its capabilities.
 
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -27,9 +29,9 @@ const require = createRequire(import.meta.url);
 const WORLD = "strato:dummy-js/dummy-js";
 const CAPABILITIES = { "state-dir": true };
 const SECTION = "strato:capabilities";
-// The WASI version the world imports (and the WIT shipped in jco for it).
-const WASI = "0.2.12";
-const WASI_PACKAGES = ["wasi-filesystem", "wasi-io", "wasi-clocks"];
+const REPO_WIT = path.resolve(HERE, "..", "..", "wit");
+// The WASI packages the world imports, in the contract's deps directory.
+const WASI_FILES = ["filesystem.wit", "io.wit", "clocks.wit"];
 
 function usage() {
   console.error("usage: node build.mjs [-o OUTPUT] [--contract WIT_DIR]");
@@ -37,7 +39,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const args = { output: "dummy_js.wasm", contract: path.join(HERE, "..", "..", "wit") };
+  const args = { output: "dummy_js.wasm", contract: REPO_WIT };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -76,13 +78,15 @@ function assembleWit(contract, into) {
   for (const file of fs.readdirSync(contract)) {
     if (file.endsWith(".wit")) fs.copyFileSync(path.join(contract, file), path.join(environs, file));
   }
-  const jco = path.join(HERE, "node_modules", "@bytecodealliance", "jco");
-  const wasi = path.join(jco, "lib", "wit", "builtin", WASI);
-  for (const pkg of WASI_PACKAGES) {
-    const dir = path.join(deps, pkg);
-    fs.mkdirSync(dir);
-    fs.copyFileSync(path.join(wasi, pkg, "package.wit"), path.join(dir, "package.wit"));
+  const wasi = path.join(contract, "deps");
+  const missing = () => WASI_FILES.filter((f) => !fs.existsSync(path.join(wasi, f)));
+  if (missing().length && contract === REPO_WIT) {
+    execFileSync("bash", [path.join(HERE, "..", "..", "scripts", "wit-deps")], { stdio: "inherit" });
   }
+  if (missing().length) {
+    throw new Error(`${missing().join(", ")} missing in ${wasi}: run ./scripts/wit-deps (it copies the host's WASI WIT files there)`);
+  }
+  for (const file of WASI_FILES) fs.copyFileSync(path.join(wasi, file), path.join(deps, file));
 }
 
 async function main() {

@@ -45,6 +45,32 @@ impl ComponentInfo {
     pub fn supports(&self, i: OptionalInterface) -> bool {
         self.optional.contains(&i)
     }
+
+    /// The world the component implements, named from its exports: one of
+    /// the contract's worlds when it matches (`juju:environs/base-provider@0.1.0`,
+    /// `juju:environs/full-provider@0.1.0`), else the provider's own world as
+    /// the base world plus what it exports beyond it:
+    /// `juju:environs/base-provider@0.1.0 + firewaller, availability-zones`.
+    pub fn world(&self) -> String {
+        let base = bindings::interface_name("base-provider", &self.wit_version);
+        if self.optional.is_empty() {
+            return base;
+        }
+        if self.optional.len() == OptionalInterface::ALL.len() {
+            return bindings::interface_name("full-provider", &self.wit_version);
+        }
+        let names: Vec<&str> = self.optional.iter().map(|i| i.wit_name()).collect();
+        format!("{base} + {}", names.join(", "))
+    }
+
+    /// The imports the sandbox links to functions that trap (`wasi:sockets`
+    /// 0.2): the component loads, and a call that uses one fails.
+    pub fn stubbed_imports(&self) -> impl Iterator<Item = &str> {
+        self.imports
+            .iter()
+            .map(String::as_str)
+            .filter(|name| is_stubbed(name))
+    }
 }
 
 macro_rules! optional_interfaces {
@@ -415,6 +441,68 @@ mod tests {
         let err = check_imports(&names(&["wasi:cli/environment@0.3.0"])).unwrap_err();
         assert!(err.to_string().contains("wasi:cli/environment@0.3.0"));
         assert!(check_imports(&names(&["env"])).is_err());
+    }
+
+    /// A component with `imports` and the contract's exports `exports`,
+    /// as names only (enough for `inspect`, which does not validate).
+    fn component(imports: &[&str], exports: &[&str]) -> Vec<u8> {
+        let mut wat = String::from("(component\n");
+        for (n, name) in imports.iter().enumerate() {
+            wat.push_str(&format!("  (import \"{name}\" (instance $i{n}))\n"));
+        }
+        for (n, name) in exports.iter().enumerate() {
+            wat.push_str(&format!(
+                "  (instance $e{n})\n  (export \"juju:environs/{name}@0.1.0\" (instance $e{n}))\n"
+            ));
+        }
+        wat.push(')');
+        wat::parse_str(&wat).unwrap()
+    }
+
+    #[test]
+    fn world_is_named_from_the_exports() {
+        let base = ["provider", "environ"];
+        let info = inspect(&component(&[], &base)).unwrap();
+        assert_eq!(info.world(), "juju:environs/base-provider@0.1.0");
+
+        let some = [
+            &base[..],
+            &["firewaller", "availability-zones", "instance-firewaller"],
+        ];
+        let info = inspect(&component(&[], &some.concat())).unwrap();
+        // In the contract's order, not the component's.
+        assert_eq!(
+            info.world(),
+            "juju:environs/base-provider@0.1.0 + firewaller, instance-firewaller, \
+             availability-zones"
+        );
+
+        let all: Vec<&str> = OptionalInterface::ALL
+            .iter()
+            .map(|i| i.wit_name())
+            .collect();
+        let info = inspect(&component(&[], &[&base[..], &all].concat())).unwrap();
+        assert_eq!(info.world(), "juju:environs/full-provider@0.1.0");
+    }
+
+    #[test]
+    fn sockets_imports_are_reported_as_stubbed() {
+        let imports = [
+            "wasi:sockets/tcp@0.2.9",
+            "wasi:filesystem/preopens@0.2.9",
+            "wasi:sockets/ip-name-lookup@0.2.9",
+        ];
+        let info = inspect(&component(&imports, &["provider", "environ"])).unwrap();
+        let stubbed: Vec<&str> = info.stubbed_imports().collect();
+        assert_eq!(
+            stubbed,
+            [
+                "wasi:sockets/tcp@0.2.9",
+                "wasi:sockets/ip-name-lookup@0.2.9"
+            ]
+        );
+        let info = inspect(&component(&imports[1..2], &["provider", "environ"])).unwrap();
+        assert_eq!(info.stubbed_imports().count(), 0);
     }
 
     #[test]

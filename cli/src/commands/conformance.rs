@@ -102,9 +102,10 @@ pub async fn run(args: ConformanceArgs, out: &Output, ctx: &Context) -> Result<(
             out.result(line);
         }
     } else {
-        let json = serde_json::to_string_pretty(&JsonReport::new(&shown, &fixture_name, &report))
-            .map_err(|e| CliError::failure(format!("cannot encode the report: {e}")))?;
-        out.result(json);
+        out.data(
+            args.format,
+            &JsonReport::new(&shown, &fixture_name, &report),
+        )?;
     }
     match report.failed() {
         0 => Ok(()),

@@ -53,6 +53,8 @@ pub struct InspectArgs {
 #[derive(Serialize, Debug)]
 struct Report {
     path: String,
+    /// A contract world (`juju:environs/base-provider@0.1.0`) or the
+    /// component's own: `juju:environs/base-provider@0.1.0 + firewaller, …`.
     world: String,
     wit_version: String,
     size: usize,
@@ -60,6 +62,9 @@ struct Report {
     /// Every optional interface of the contract and whether it is exported.
     optional_interfaces: Vec<OptionalEntry>,
     imports: Vec<String>,
+    /// Imports linked to functions that trap (`wasi:sockets` 0.2): the
+    /// component loads, and a call that uses one fails.
+    stubbed_imports: Vec<String>,
     exports: Vec<String>,
     /// Milliseconds; absent with `--no-compile`.
     compile_time_ms: Option<f64>,
@@ -199,19 +204,15 @@ impl Report {
                 exported: info.optional.contains(i),
             })
             .collect();
-        let world = if optional_interfaces.iter().all(|e| e.exported) {
-            "full-provider"
-        } else {
-            "base-provider"
-        };
         Report {
             path: path.display().to_string(),
-            world: format!("juju:environs/{world}@{}", info.wit_version),
+            world: info.world(),
             wit_version: info.wit_version.clone(),
             size: info.size,
             sha256: info.sha256.clone(),
             optional_interfaces,
             imports: info.imports.clone(),
+            stubbed_imports: info.stubbed_imports().map(String::from).collect(),
             exports: info.exports.clone(),
             compile_time_ms: compile_time.map(|d| d.as_secs_f64() * 1e3),
             capabilities,
@@ -255,10 +256,18 @@ fn print_text(report: &Report, out: &Output) {
         ),
     );
     print_capabilities(&report.capabilities, out);
+    let stubbed = report.stubbed_imports.len();
     for (title, names) in [("imports", &report.imports), ("exports", &report.exports)] {
         out.result("");
-        out.result(format!("{title} ({})", names.len()));
-        indented(out, grouped(names));
+        if title == "imports" && stubbed > 0 {
+            out.result(format!(
+                "{title} ({}; {stubbed} stubbed: calls trap, the sandbox has no sockets)",
+                names.len()
+            ));
+        } else {
+            out.result(format!("{title} ({})", names.len()));
+        }
+        indented(out, grouped(names, &report.stubbed_imports));
     }
 }
 
@@ -325,15 +334,27 @@ fn ms(millis: u128) -> u64 {
     u64::try_from(millis).unwrap_or(u64::MAX)
 }
 
-/// `wasi:cli@0.2.6  environment, exit, stdin, …`, wrapped under its column.
-fn grouped(names: &[String]) -> Vec<String> {
+/// `wasi:cli@0.2.6  environment, exit, stdin, …`, wrapped under its column;
+/// a group whose interfaces are all in `stubbed` ends with `[stubbed: calls trap]`.
+fn grouped(names: &[String], stubbed: &[String]) -> Vec<String> {
     let groups = output::group_interfaces(names);
+    let stubbed = output::group_interfaces(stubbed);
     let width = groups.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
     let mut lines = Vec::new();
     for (package, ifaces) in groups {
-        for (i, line) in output::wrap(&ifaces, 72).into_iter().enumerate() {
+        let trap = stubbed
+            .iter()
+            .any(|(p, s)| *p == package && s.len() == ifaces.len());
+        let wrapped = output::wrap(&ifaces, 72);
+        let last = wrapped.len().saturating_sub(1);
+        for (i, line) in wrapped.into_iter().enumerate() {
             let head = if i == 0 { package.as_str() } else { "" };
-            lines.push(format!("{head:<width$}  {line}"));
+            let tail = if trap && i == last {
+                "  [stubbed: calls trap]"
+            } else {
+                ""
+            };
+            lines.push(format!("{head:<width$}  {line}{tail}"));
         }
     }
     lines
