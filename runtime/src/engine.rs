@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component as WasmComponent, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::audit::{Actor, Audit, Capability, Decision};
 use crate::bindings::Indices;
 use crate::cache::ArtifactCache;
 use crate::component::{Component, ComponentInner};
-use crate::config::RuntimeConfig;
+use crate::config::{Pooling, RuntimeConfig};
 use crate::error::{Error, Result};
 use crate::host;
 use crate::inspect::{ComponentInfo, inspect};
@@ -36,6 +36,8 @@ struct RuntimeInner {
     disk: Option<ArtifactCache>,
     loaded: Mutex<HashMap<String, Component>>,
     audit: Audit,
+    /// The pool the engine allocates instances from; `None` = on demand.
+    pooling: Option<Pooling>,
 }
 
 /// Loads provider components: engine, epoch ticker and compile cache.
@@ -58,9 +60,7 @@ impl Runtime {
     /// Creates the engine, starts the epoch ticker and opens the disk cache
     /// (when `config.cache_dir` is set).
     pub fn new(config: RuntimeConfig) -> Result<Runtime> {
-        let mut wasm = Config::new();
-        wasm.wasm_component_model(true).epoch_interruption(true);
-        let engine = Engine::new(&wasm).map_err(|e| Error::Engine(e.to_string()))?;
+        let (engine, pooling) = build_engine(&config)?;
         start_ticker(&engine)?;
         let mut linker = Linker::new(&engine);
         host::wasi::add_to_linker(&mut linker)
@@ -78,6 +78,7 @@ impl Runtime {
                 disk,
                 loaded: Mutex::new(HashMap::new()),
                 audit: Audit::new(),
+                pooling,
             }),
         })
     }
@@ -91,6 +92,13 @@ impl Runtime {
     /// The settings the runtime was created with.
     pub fn config(&self) -> &RuntimeConfig {
         &self.inner.config
+    }
+
+    /// The instance pool in use (see [`RuntimeConfig::pooling`]), sized as
+    /// resolved; `None` when instances are allocated on demand (asked for,
+    /// or the pool could not be reserved).
+    pub fn pooling(&self) -> Option<&Pooling> {
+        self.inner.pooling.as_ref()
     }
 
     /// Reads and loads a component file. See [`Runtime::load_bytes`].
@@ -243,6 +251,87 @@ impl Runtime {
             }),
         })
     }
+}
+
+/// Core instances, linear memories and tables the pool holds per provider
+/// instance, on average over all live instances. A Rust provider needs a
+/// few core instances (its module plus the canonical-ABI shims), one memory
+/// and one or two tables; Python and JavaScript providers (CPython or a JS
+/// engine linked from several modules) take more, paid by the slack of the
+/// small ones. Core instances are only counted; memories and tables are
+/// slots of reserved address space.
+const CORE_INSTANCES_PER_INSTANCE: u32 = 16;
+const MEMORIES_PER_INSTANCE: u32 = 2;
+const TABLES_PER_INSTANCE: u32 = 2;
+/// Largest table a module may define, as in the limiter (big guests hold
+/// tens of thousands of function references).
+const TABLE_ELEMENTS: usize = 1 << 20;
+/// Tables and memories one core module may define: above what toolchains
+/// produce, small enough to keep each instance's metadata compact.
+const TABLES_PER_MODULE: u32 = 8;
+const MEMORIES_PER_MODULE: u32 = 2;
+/// Linear memory pages are 64 KiB.
+const WASM_PAGE: usize = 64 << 10;
+
+/// The engine: with the instance pool `config` asks for, or on demand when
+/// the pool cannot be reserved (a small `ulimit -v`, a 32-bit address
+/// space), which is logged. Returns the pool actually in use.
+fn build_engine(config: &RuntimeConfig) -> Result<(Engine, Option<Pooling>)> {
+    let mut wasm = Config::new();
+    wasm.wasm_component_model(true).epoch_interruption(true);
+    if let Some(requested) = &config.pooling {
+        let pooling = resolve(requested, config.memory_limit);
+        let mut pooled = wasm.clone();
+        configure_pool(&mut pooled, &pooling);
+        match Engine::new(&pooled) {
+            Ok(engine) => {
+                tracing::debug!(target: "strato::runtime", ?pooling, "instances allocated from a pool");
+                return Ok((engine, Some(pooling)));
+            }
+            Err(e) => {
+                tracing::warn!(target: "strato::runtime", error = %e, ?pooling, "cannot reserve the instance pool; allocating instances on demand");
+            }
+        }
+    }
+    let engine = Engine::new(&wasm).map_err(|e| Error::Engine(e.to_string()))?;
+    Ok((engine, None))
+}
+
+/// `requested` with its defaults filled in from `memory_limit`.
+fn resolve(requested: &Pooling, memory_limit: usize) -> Pooling {
+    let instances = requested.max_instances.max(1);
+    let memory = requested.max_memory.unwrap_or(memory_limit).max(WASM_PAGE);
+    Pooling {
+        max_instances: instances,
+        max_concurrent_calls: Some(requested.max_concurrent_calls.unwrap_or(instances).max(1)),
+        max_memory: Some(memory.div_ceil(WASM_PAGE).saturating_mul(WASM_PAGE)),
+    }
+}
+
+/// Sets `wasm` up for the pool `p` (resolved): each memory slot reserves
+/// exactly the largest memory allowed instead of wasmtime's 4 GiB, so
+/// 10,000 slots fit in a few TiB of address space; the price is explicit
+/// bounds checks in compiled code instead of guard-page elision, which a
+/// provider's short calls do not notice next to the host's work.
+fn configure_pool(wasm: &mut Config, p: &Pooling) {
+    let instances = p.max_instances;
+    let memory = p.max_memory.unwrap_or(WASM_PAGE);
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_INSTANCE))
+        .total_memories(instances.saturating_mul(MEMORIES_PER_INSTANCE))
+        .total_tables(instances.saturating_mul(TABLES_PER_INSTANCE))
+        .total_stacks(p.max_concurrent_calls.unwrap_or(instances))
+        .max_memory_size(memory)
+        .table_elements(TABLE_ELEMENTS)
+        .max_tables_per_module(TABLES_PER_MODULE)
+        .max_memories_per_module(MEMORIES_PER_MODULE);
+    // Freed slots keep nothing resident (wasmtime's default, `madvise`):
+    // keeping pages for a faster re-instantiation would cost up to that
+    // much per slot ever used, for good, in a host holding thousands.
+    wasm.memory_reservation(memory as u64)
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 }
 
 /// Identifies compiled code: wasmtime version plus a fingerprint of every

@@ -12,6 +12,7 @@ mod languages;
 mod limits;
 mod loading;
 mod persistence;
+mod pooling;
 mod sandbox;
 mod wit_mapping;
 

@@ -94,6 +94,7 @@ pub fn config() -> RuntimeConfig {
         cache_dir: None,
         call_timeout: CALL_TIMEOUT,
         memory_limit: MEMORY,
+        ..RuntimeConfig::default()
     }
 }
 
