@@ -16,6 +16,7 @@ const GUESTS: &[&str] = &[
     "guest-command",
     "guest-sockets",
     "guest-attack",
+    "guest-fleet",
 ];
 
 fn main() {
