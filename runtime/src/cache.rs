@@ -3,9 +3,11 @@
 //! `Component::deserialize` trusts its input completely (it maps machine
 //! code), so the runtime must only ever deserialize files it wrote itself.
 //! Each cache directory holds a random 32-byte key (`key`, mode 0600) that
-//! never leaves the host; every artifact carries an HMAC-SHA256 tag over its
-//! identity (wasmtime version, engine fingerprint, component sha256) and its
-//! bytes. A file whose tag does not verify — copied from elsewhere, written
+//! never leaves the host; every artifact carries a keyed BLAKE3 tag over
+//! its identity (wasmtime version, engine fingerprint, component sha256) and
+//! its bytes. (BLAKE3 rather than HMAC-SHA256: the tag is checked on every
+//! cached load, over 5–30 MB of artifact, and SHA-256 made that check most
+//! of a load's time.) A file whose tag does not verify — copied from elsewhere, written
 //! with another key, tampered with, truncated — is ignored with a warning
 //! and the component is compiled again. Files are written atomically
 //! (temporary file + rename), so a reader never sees half an artifact.
@@ -14,17 +16,26 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use crate::error::{Error, Result};
 
-type HmacSha256 = Hmac<Sha256>;
-
-const MAGIC: &[u8; 16] = b"strato-cwasm-v1\n";
+// v2: BLAKE3 tags (v1 files, HMAC-SHA256, are not artifacts of this format
+// and are recompiled once).
+const MAGIC: &[u8; 16] = b"strato-cwasm-v2\n";
 const TAG_LEN: usize = 32;
 const KEY_LEN: usize = 32;
 const KEY_FILE: &str = "key";
+const HEADER_LEN: usize = MAGIC.len() + TAG_LEN;
+
+/// A verified artifact file, read whole; the serialized component follows
+/// the header (kept in place: no copy of megabytes on every load).
+pub(crate) struct Artifact(Vec<u8>);
+
+impl Artifact {
+    /// The serialized component.
+    pub fn payload(&self) -> &[u8] {
+        &self.0[HEADER_LEN..]
+    }
+}
 
 /// A directory of authenticated precompiled artifacts.
 pub(crate) struct ArtifactCache {
@@ -53,20 +64,19 @@ impl ArtifactCache {
         self.dir.join(format!("{}-{sha256}.cwasm", self.engine_id))
     }
 
-    fn tag(&self, sha256: &str, payload: &[u8]) -> Result<HmacSha256> {
-        let mut mac = HmacSha256::new_from_slice(&self.key)
-            .map_err(|e| Error::Cache(format!("bad key: {e}")))?;
+    fn tag(&self, sha256: &str, payload: &[u8]) -> blake3::Hash {
+        let mut mac = blake3::Hasher::new_keyed(&self.key);
         mac.update(self.engine_id.as_bytes());
         mac.update(b"\0");
         mac.update(sha256.as_bytes());
         mac.update(b"\0");
         mac.update(payload);
-        Ok(mac)
+        mac.finalize()
     }
 
     /// The verified artifact for a component, or `None` when there is none
     /// or it does not verify (then it is logged and removed).
-    pub fn load(&self, sha256: &str) -> Option<Vec<u8>> {
+    pub fn load(&self, sha256: &str) -> Option<Artifact> {
         let path = self.path(sha256);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
@@ -76,8 +86,8 @@ impl ArtifactCache {
                 return None;
             }
         };
-        match self.verify(sha256, bytes) {
-            Ok(payload) => Some(payload),
+        match self.verify(sha256, &bytes) {
+            Ok(()) => Some(Artifact(bytes)),
             Err(reason) => {
                 tracing::warn!(target: "strato::cache", path = %path.display(), reason, "ignoring cached artifact the runtime did not write; recompiling");
                 let _ = fs::remove_file(&path);
@@ -86,24 +96,26 @@ impl ArtifactCache {
         }
     }
 
-    fn verify(&self, sha256: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, &'static str> {
-        if bytes.len() < MAGIC.len() + TAG_LEN || &bytes[..MAGIC.len()] != MAGIC {
+    fn verify(&self, sha256: &str, bytes: &[u8]) -> Result<(), &'static str> {
+        if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
             return Err("not a strato artifact");
         }
-        let payload = bytes.split_off(MAGIC.len() + TAG_LEN);
-        let tag = &bytes[MAGIC.len()..];
-        let mac = self.tag(sha256, &payload).map_err(|_| "bad key")?;
-        mac.verify_slice(tag)
-            .map_err(|_| "authentication tag does not verify")?;
-        Ok(payload)
+        let tag: [u8; TAG_LEN] = bytes[MAGIC.len()..HEADER_LEN]
+            .try_into()
+            .map_err(|_| "not a strato artifact")?;
+        // `Hash`'s equality is constant-time.
+        if self.tag(sha256, &bytes[HEADER_LEN..]) != blake3::Hash::from_bytes(tag) {
+            return Err("authentication tag does not verify");
+        }
+        Ok(())
     }
 
     /// Stores `payload` (a serialized component) for `sha256`, atomically.
     pub fn store(&self, sha256: &str, payload: &[u8]) -> Result<()> {
-        let tag = self.tag(sha256, payload)?.finalize().into_bytes();
-        let mut contents = Vec::with_capacity(MAGIC.len() + TAG_LEN + payload.len());
+        let tag = self.tag(sha256, payload);
+        let mut contents = Vec::with_capacity(HEADER_LEN + payload.len());
         contents.extend_from_slice(MAGIC);
-        contents.extend_from_slice(&tag);
+        contents.extend_from_slice(tag.as_bytes());
         contents.extend_from_slice(payload);
         write_atomically(&self.path(sha256), &contents, 0o600)
             .map_err(|e| Error::Cache(format!("cannot write artifact: {e}")))
@@ -197,16 +209,20 @@ mod tests {
         ArtifactCache::open(dir, "wasmtime-48-test").unwrap()
     }
 
+    fn loaded(c: &ArtifactCache, sha256: &str) -> Option<Vec<u8>> {
+        c.load(sha256).map(|a| a.payload().to_vec())
+    }
+
     #[test]
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let c = cache(dir.path());
-        assert_eq!(c.load(SHA), None);
+        assert_eq!(loaded(&c, SHA), None);
         c.store(SHA, b"compiled code").unwrap();
-        assert_eq!(c.load(SHA).as_deref(), Some(&b"compiled code"[..]));
+        assert_eq!(loaded(&c, SHA).as_deref(), Some(&b"compiled code"[..]));
         // A second handle on the same directory shares the key.
         assert_eq!(
-            cache(dir.path()).load(SHA).as_deref(),
+            loaded(&cache(dir.path()), SHA).as_deref(),
             Some(&b"compiled code"[..])
         );
     }
@@ -229,7 +245,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = cache(dir.path());
         fs::write(c.path(SHA), b"\x7fELF not ours at all").unwrap();
-        assert_eq!(c.load(SHA), None);
+        assert_eq!(loaded(&c, SHA), None);
         assert!(!c.path(SHA).exists(), "a rejected file is removed");
     }
 
@@ -242,7 +258,7 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         fs::write(c.path(SHA), &bytes).unwrap();
-        assert_eq!(c.load(SHA), None);
+        assert_eq!(loaded(&c, SHA), None);
     }
 
     #[test]
@@ -251,7 +267,7 @@ mod tests {
         let (ca, cb) = (cache(a.path()), cache(b.path()));
         ca.store(SHA, b"compiled code").unwrap();
         fs::copy(ca.path(SHA), cb.path(SHA)).unwrap();
-        assert_eq!(cb.load(SHA), None);
+        assert_eq!(loaded(&cb, SHA), None);
     }
 
     #[test]
@@ -260,7 +276,7 @@ mod tests {
         let c = cache(dir.path());
         c.store(SHA, b"compiled code").unwrap();
         fs::copy(c.path(SHA), c.path("cd34")).unwrap();
-        assert_eq!(c.load("cd34"), None);
+        assert_eq!(loaded(&c, "cd34"), None);
     }
 
     #[cfg(unix)]
@@ -274,7 +290,7 @@ mod tests {
         fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
         let c2 = cache(dir.path());
         assert_eq!(
-            c2.load(SHA),
+            loaded(&c2, SHA),
             None,
             "artifacts signed with an exposed key are refused"
         );

@@ -182,10 +182,10 @@ impl Runtime {
             if let Some(disk) = &inner.disk
                 && let Some(artifact) = disk.load(&sha256)
             {
-                // SAFETY: `artifact` passed the HMAC check of the cache: it
+                // SAFETY: `artifact` passed the tag check of the cache: it
                 // is a file this runtime serialized itself with this
                 // engine's configuration (the engine id is part of the tag).
-                match unsafe { WasmComponent::deserialize(&inner.engine, &artifact) } {
+                match unsafe { WasmComponent::deserialize(&inner.engine, artifact.payload()) } {
                     Ok(c) => return Ok((c, None)),
                     Err(e) => {
                         tracing::warn!(target: "strato::cache", error = %e, "cached artifact rejected by wasmtime; recompiling");
@@ -390,7 +390,7 @@ mod tests {
         cache.store("00", &compiled.serialize().unwrap()).unwrap();
         let artifact = cache.load("00").unwrap();
         // SAFETY: verified artifact written by this test's cache.
-        unsafe { WasmComponent::deserialize(&engine, &artifact) }.unwrap();
+        unsafe { WasmComponent::deserialize(&engine, artifact.payload()) }.unwrap();
         // The engine id is stable for one configuration.
         assert_eq!(engine_id(&engine), engine_id(&engine));
     }
