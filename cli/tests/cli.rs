@@ -1,26 +1,11 @@
-//! The `strato` binary, run as a user would run it.
+//! The `strato` binary, run as a user would run it: demo, inspect, help,
+//! policy and audit (conformance: `conformance.rs`).
+
+mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn strato(cache: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strato"));
-    // Each test has its own compile cache, so runs do not see each other's.
-    // …and its own data directory: runs record audit events there.
-    cmd.env("XDG_CACHE_HOME", cache)
-        .env("STRATO_DATA", cache.join("strato-data"))
-        .env_remove("RUST_LOG");
-    cmd
-}
-
-fn stdout_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{dummy_component, stderr_of, stdout_of, strato};
 
 #[test]
 fn demo_runs_the_lifecycle_and_caches_the_compiled_component() -> anyhow::Result<()> {
@@ -304,124 +289,6 @@ fn help_documents_exit_codes_and_examples() -> anyhow::Result<()> {
             "{text}"
         );
     }
-    Ok(())
-}
-
-/// Writes the embedded dummy component into `dir` and returns its path.
-fn dummy_component(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
-    let wasm = dir.join("dummy.wasm");
-    let out = strato(dir).arg("dummy-component").arg(&wasm).output()?;
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    Ok(wasm)
-}
-
-/// The dummy's fixture (Juju's dummy.SampleConfig()) with `broken: Instances`.
-const BROKEN_FIXTURE: &str = r#"
-config:
-  name: testmodel
-  type: dummy
-  uuid: deadbeef-0bad-400d-8000-4b1d0d06f00d
-  firewall-mode: instance
-  controller: true
-  broken: Instances
-  secret: pork
-cloud:
-  type: dummy
-  name: dummy
-  region: dummy-region
-  endpoint: dummy-endpoint
-credential:
-  auth-type: userpass
-  attributes: { username: dummy, password: secret }
-controller-uuid: deadbeef-1bad-500d-9000-4b1d0d06f00d
-expect:
-  auth-types: [empty, userpass]
-  hidden-attributes: { userpass: [password] }
-"#;
-
-#[test]
-fn conformance_passes_on_the_dummy() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let wasm = dummy_component(dir.path())?;
-    let out = strato(dir.path()).arg("conformance").arg(&wasm).output()?;
-    let text = stdout_of(&out);
-    assert!(out.status.success(), "{text}\n{}", stderr_of(&out));
-    assert!(text.contains("dummy provider's fixture"), "{text}");
-    assert!(text.contains("pass  instances-partial"), "{text}");
-    assert!(text.contains(" 0 failed"), "{text}");
-    Ok(())
-}
-
-#[test]
-fn conformance_only_and_json() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let wasm = dummy_component(dir.path())?;
-    let out = strato(dir.path())
-        .arg("conformance")
-        .arg(&wasm)
-        .args([
-            "--only",
-            "instances-empty,instances-none",
-            "--format",
-            "json",
-        ])
-        .output()?;
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!(json["passed"], 2, "{json}");
-    assert_eq!(json["failed"], 0, "{json}");
-    assert_eq!(json["results"][0]["id"], "instances-empty", "{json}");
-    Ok(())
-}
-
-#[test]
-fn conformance_reports_a_broken_provider() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let wasm = dummy_component(dir.path())?;
-    let fixture = dir.path().join("broken.yaml");
-    std::fs::write(&fixture, BROKEN_FIXTURE)?;
-    let out = strato(dir.path())
-        .arg("conformance")
-        .arg(&wasm)
-        .arg("--fixture")
-        .arg(&fixture)
-        .output()?;
-    let text = stdout_of(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}\n{}", stderr_of(&out));
-    assert!(text.contains("FAIL  instances-partial"), "{text}");
-    assert!(text.contains("dummy.Instances is broken"), "{text}");
-    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
-    Ok(())
-}
-
-#[test]
-fn conformance_rejects_a_missing_fixture() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let wasm = dummy_component(dir.path())?;
-    let out = strato(dir.path())
-        .arg("conformance")
-        .arg(&wasm)
-        .arg("--fixture")
-        .arg(dir.path().join("nope.yaml"))
-        .output()?;
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("nope.yaml"), "{err}");
-    Ok(())
-}
-
-#[test]
-fn conformance_rejects_an_unknown_contract_id() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let wasm = dummy_component(dir.path())?;
-    let out = strato(dir.path())
-        .arg("conformance")
-        .arg(&wasm)
-        .args(["--only", "no-such-contract"])
-        .output()?;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("no-such-contract"));
     Ok(())
 }
 

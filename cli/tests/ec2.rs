@@ -4,21 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
+use common::strato;
 use strato_tests::guests;
 use strato_tests::moto::{Moto, REGION};
 
 /// moto's built-in Ubuntu image (the demo sends no image metadata).
 const IMAGE: &str = "ami-785db401";
-
-fn strato(cache: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strato"));
-    // …and its own data directory: runs record audit events there.
-    cmd.env("XDG_CACHE_HOME", cache)
-        .env("STRATO_DATA", cache.join("strato-data"))
-        .env_remove("RUST_LOG");
-    cmd
-}
 
 fn start_moto() -> Moto {
     Moto::start().unwrap_or_else(|e| panic!("moto: {e}"))
