@@ -17,6 +17,7 @@ const GUESTS: &[&str] = &[
     "guest-sockets",
     "guest-attack",
     "guest-fleet",
+    "guest-v0-1",
 ];
 
 fn main() {

@@ -132,8 +132,8 @@ fn inspect_lists_what_the_dummy_exports() -> anyhow::Result<()> {
     }
     for expected in [
         "juju:environs",
-        "wit version",
-        "0.1.0",
+        "contract",
+        "juju:environs@0.2.0",
         "sha256",
         "compile time",
         "imports",
@@ -150,7 +150,7 @@ fn inspect_lists_what_the_dummy_exports() -> anyhow::Result<()> {
         .output()?;
     assert!(out.status.success(), "{}", stderr_of(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!(json["wit_version"], "0.1.0");
+    assert_eq!(json["wit_version"], "0.2.0");
     assert!(json["compile_time_ms"].is_null());
     let exported = |name: &str| {
         json["optional_interfaces"]
@@ -437,7 +437,7 @@ fn audit_prints_each_decision_on_stderr() -> anyhow::Result<()> {
     assert!(out.status.success(), "{err}");
     assert!(
         err.lines()
-            .any(|l| l.starts_with("audit: ALLOWED load ") && l.contains("juju:environs@0.1.0")),
+            .any(|l| l.starts_with("audit: ALLOWED load ") && l.contains("juju:environs@0.2.0")),
         "{err}"
     );
     // Without --audit nothing is printed there.

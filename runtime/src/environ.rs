@@ -30,22 +30,25 @@ macro_rules! call_environ {
     }};
 }
 
-/// `call_environ!` for an optional environ-level interface: `$g` is the
-/// interface's exports; `Error::NotSupported` when it is not exported.
+/// `call_environ!` for an optional environ-level interface:
+/// `Error::NotSupported` when it is not exported (the guest is not
+/// entered); its exports are loaded into the instance on first use.
 macro_rules! call_environ_optional {
-    ($env:expr, $iface:ident, $field:ident, $function:expr, |$store:ident, $g:ident, $res:ident| $body:expr) => {{
+    ($env:expr, $iface:ident, $function:expr, |$store:ident, $guests:ident, $res:ident| $body:expr) => {{
         let env: &$crate::environ::Environ = $env;
-        env.provider().require($crate::OptionalInterface::$iface)?;
-        call_environ!(env, $function, |$store, guests, $res| async move {
-            match guests.$field.as_ref() {
-                Some($g) => $body.await,
-                None => Err(::wasmtime::format_err!("interface not exported")),
-            }
-        })
+        let handle = env.provider();
+        let iface = $crate::OptionalInterface::$iface;
+        handle.require(iface)?;
+        let mut guard = handle.acquire_environ(env).await?;
+        if let Some(live) = guard.as_mut() {
+            live.ensure(iface)?;
+        }
+        let $res = env.resource(&guard)?;
+        $crate::handle::run_on!(handle, guard, $function, |$store, $guests| $body)
     }};
 }
 
-pub(crate) use {call_environ, call_environ_optional};
+pub(crate) use call_environ_optional;
 
 struct EnvironInner {
     id: u64,
@@ -113,9 +116,7 @@ impl BootstrapFinalizer {
         }
         let resource = self.resource;
         flat(run_on!(handle, guard, function, |store, g| g
-            .environ
-            .bootstrap_finalizer()
-            .call_finalize(store, resource, &cfg, opts)))
+            .finalize(store, resource, &cfg, opts)))
     }
 }
 
@@ -142,9 +143,7 @@ impl ProviderHandle {
         if !open {
             let params = env.open_params();
             tracing::info!(target: "strato::runtime", environ = env.inner.id, "re-opening environ on a fresh provider instance");
-            let resource = flat(run_on!(self, guard, "open", |store, g| g
-                .provider
-                .call_open(store, &params)))?;
+            let resource = flat(run_on!(self, guard, "open", |store, g| g.open(store, &params)))?;
             match guard.as_mut() {
                 Some(live) => {
                     live.environs.insert(env.inner.id, resource);
@@ -190,18 +189,13 @@ impl Environ {
 
     /// `Config`: the configuration the environ was opened or last set with.
     pub async fn config(&self) -> Result<Attrs> {
-        call_environ!(self, "config", |store, g, env| g
-            .environ
-            .environ()
-            .call_config(store, env))
+        flat(call_environ!(self, "config", |store, g, env| g.config(store, env)))
     }
 
     /// `SetConfig`. On success the environ remembers `cfg` for re-opening.
     pub async fn set_config(&self, cfg: Attrs) -> Result<()> {
         flat(call_environ!(self, "set-config", |store, g, env| g
-            .environ
-            .environ()
-            .call_set_config(store, env, &cfg)))?;
+            .set_config(store, env, &cfg)))?;
         self.inner
             .params
             .lock()
@@ -215,7 +209,7 @@ impl Environ {
         flat(call_environ!(
             self,
             "prepare-for-bootstrap",
-            |store, g, env| g.environ.environ().call_prepare_for_bootstrap(store, env)
+            |store, g, env| g.prepare_for_bootstrap(store, env)
         ))
     }
 
@@ -227,9 +221,7 @@ impl Environ {
         let env = self.resource(&guard)?;
         let generation = guard.as_ref().map(|l| l.generation).unwrap_or_default();
         let result = flat(run_on!(handle, guard, function, |store, g| g
-            .environ
-            .environ()
-            .call_bootstrap(store, env, &p)))?;
+            .bootstrap(store, env, &p)))?;
         Ok(BootstrapResult {
             arch: result.arch,
             series: result.series,
@@ -243,18 +235,12 @@ impl Environ {
 
     /// `Create`: a new hosted model.
     pub async fn create(&self, p: CreateParams) -> Result<()> {
-        flat(call_environ!(self, "create", |store, g, env| g
-            .environ
-            .environ()
-            .call_create(store, env, &p)))
+        flat(call_environ!(self, "create", |store, g, env| g.create(store, env, &p)))
     }
 
     /// `Destroy`: idempotent.
     pub async fn destroy(&self) -> Result<()> {
-        flat(call_environ!(self, "destroy", |store, g, env| g
-            .environ
-            .environ()
-            .call_destroy(store, env)))
+        flat(call_environ!(self, "destroy", |store, g, env| g.destroy(store, env)))
     }
 
     /// `DestroyController`.
@@ -262,20 +248,14 @@ impl Environ {
         flat(call_environ!(
             self,
             "destroy-controller",
-            |store, g, env| g.environ.environ().call_destroy_controller(
-                store,
-                env,
-                controller_uuid
-            )
+            |store, g, env| g.destroy_controller(store, env, controller_uuid)
         ))
     }
 
     /// `AdoptResources`.
     pub async fn adopt_resources(&self, controller_uuid: &str, from: VersionNumber) -> Result<()> {
         flat(call_environ!(self, "adopt-resources", |store, g, env| g
-            .environ
-            .environ()
-            .call_adopt_resources(store, env, controller_uuid, &from)))
+            .adopt_resources(store, env, controller_uuid, &from)))
     }
 
     /// `ConstraintsValidator`, as the rules the host applies.
@@ -283,7 +263,7 @@ impl Environ {
         flat(call_environ!(
             self,
             "constraints-validator",
-            |store, g, env| g.environ.environ().call_constraints_validator(store, env)
+            |store, g, env| g.constraints_validator(store, env)
         ))
     }
 
@@ -291,33 +271,25 @@ impl Environ {
     /// [`crate::HostHooks`].
     pub async fn start_instance(&self, p: StartInstanceParams) -> Result<StartInstanceResult> {
         flat(call_environ!(self, "start-instance", |store, g, env| g
-            .environ
-            .environ()
-            .call_start_instance(store, env, &p)))
+            .start_instance(store, env, &p)))
     }
 
     /// `StopInstances`: unknown ids are ignored.
     pub async fn stop_instances(&self, ids: &[String]) -> Result<()> {
         flat(call_environ!(self, "stop-instances", |store, g, env| g
-            .environ
-            .environ()
-            .call_stop_instances(store, env, ids)))
+            .stop_instances(store, env, ids)))
     }
 
     /// `AllInstances`.
     pub async fn all_instances(&self) -> Result<Vec<Instance>> {
         flat(call_environ!(self, "all-instances", |store, g, env| g
-            .environ
-            .environ()
-            .call_all_instances(store, env)))
+            .all_instances(store, env)))
     }
 
     /// `MaintainInstance`.
     pub async fn maintain_instance(&self, p: StartInstanceParams) -> Result<()> {
         flat(call_environ!(self, "maintain-instance", |store, g, env| g
-            .environ
-            .environ()
-            .call_maintain_instance(store, env, &p)))
+            .maintain_instance(store, env, &p)))
     }
 
     /// `Instances`: all found → `Ok` in request order; none found →
@@ -328,9 +300,7 @@ impl Environ {
             return Ok(Vec::new());
         }
         let slots = flat(call_environ!(self, "instances", |store, g, env| g
-            .environ
-            .environ()
-            .call_instances(store, env, ids)))?;
+            .instances(store, env, ids)))?;
         instances_result(ids.len(), slots)
     }
 
@@ -341,28 +311,20 @@ impl Environ {
         controller_instances_result(call_environ!(
             self,
             "controller-instances",
-            |store, g, env| g.environ.environ().call_controller_instances(
-                store,
-                env,
-                controller_uuid
-            )
+            |store, g, env| g.controller_instances(store, env, controller_uuid)
         ))
     }
 
     /// `PrecheckInstance`.
     pub async fn precheck_instance(&self, p: PrecheckInstanceParams) -> Result<()> {
         flat(call_environ!(self, "precheck-instance", |store, g, env| g
-            .environ
-            .environ()
-            .call_precheck_instance(store, env, &p)))
+            .precheck_instance(store, env, &p)))
     }
 
     /// `InstanceTypes` with cost metadata.
     pub async fn instance_types(&self, c: Constraints) -> Result<InstanceTypesWithCost> {
         flat(call_environ!(self, "instance-types", |store, g, env| g
-            .environ
-            .environ()
-            .call_instance_types(store, env, &c)))
+            .instance_types(store, env, &c)))
     }
 
     /// `StorageProviderTypes`.
@@ -370,15 +332,13 @@ impl Environ {
         flat(call_environ!(
             self,
             "storage-provider-types",
-            |store, g, env| g.environ.environ().call_storage_provider_types(store, env)
+            |store, g, env| g.storage_provider_types(store, env)
         ))
     }
 
     /// `StorageProvider`: a `not-found` provider error for an unknown type.
     pub async fn storage_provider(&self, t: &str) -> Result<StorageProviderInfo> {
         flat(call_environ!(self, "storage-provider", |store, g, env| g
-            .environ
-            .environ()
-            .call_storage_provider(store, env, t)))
+            .storage_provider(store, env, t)))
     }
 }

@@ -62,18 +62,19 @@ macro_rules! call_guest {
     }};
 }
 
-/// Like `call_guest!` for an optional provider-level interface: `$g` is the
-/// interface's exports; `Error::NotSupported` when it is not exported.
+/// Like `call_guest!` for an optional provider-level interface:
+/// `Error::NotSupported` when it is not exported (the guest is not
+/// entered); its exports are loaded into the instance on first use.
 macro_rules! call_optional {
-    ($handle:expr, $iface:ident, $field:ident, $function:expr, |$store:ident, $g:ident| $body:expr) => {{
+    ($handle:expr, $iface:ident, $function:expr, |$store:ident, $guests:ident| $body:expr) => {{
         let handle: &$crate::handle::ProviderHandle = $handle;
-        handle.require($crate::OptionalInterface::$iface)?;
-        call_guest!(handle, $function, |$store, guests| async move {
-            match guests.$field.as_ref() {
-                Some($g) => $body.await,
-                None => Err(::wasmtime::format_err!("interface not exported")),
-            }
-        })
+        let iface = $crate::OptionalInterface::$iface;
+        handle.require(iface)?;
+        let mut guard = handle.acquire().await?;
+        if let Some(live) = guard.as_mut() {
+            live.ensure(iface)?;
+        }
+        run_on!(handle, guard, $function, |$store, $guests| $body)
     }};
 }
 
@@ -100,6 +101,19 @@ pub(crate) struct Live {
     pub environs: HashMap<u64, ResourceAny>,
     /// A call is running (or was abandoned mid-way by a cancelled caller).
     pub in_call: bool,
+}
+
+impl Live {
+    /// Loads the exports of the optional interface `i` unless this instance
+    /// already has them (type-checking them against the contract).
+    pub fn ensure(&mut self, i: OptionalInterface) -> Result<()> {
+        self.guests.ensure(&mut self.store, i).map_err(|e| {
+            Error::InvalidComponent(format!(
+                "export {} does not match the contract: {e}",
+                i.wit_name()
+            ))
+        })
+    }
 }
 
 /// The locked slot. If it is dropped while a call is still running —

@@ -3,8 +3,9 @@
 //! `inspect` walks the top-level import and export sections with
 //! `wasmparser` (a few milliseconds even for large components) and checks
 //! that the component is a provider this runtime can run: it exports
-//! `juju:environs/provider` and `juju:environs/environ` of a supported WIT
-//! version, and imports only what the sandbox offers.
+//! `juju:environs/provider` and `juju:environs/model` (0.1.0:
+//! `juju:environs/environ`) of one supported WIT version, and imports only
+//! what the sandbox offers.
 
 use std::fmt;
 use std::time::Duration;
@@ -19,7 +20,8 @@ use crate::error::{Error, Result};
 /// compiled).
 #[derive(Clone, Debug)]
 pub struct ComponentInfo {
-    /// The `juju:environs` version the component was built against ("0.1.0").
+    /// The `juju:environs` version the component was built against
+    /// ("0.2.0", or "0.1.0" for a component built before the 0.2.0 contract).
     pub wit_version: String,
     /// The optional interfaces it exports, in [`OptionalInterface::ALL`] order.
     pub optional: Vec<OptionalInterface>,
@@ -160,18 +162,16 @@ const OFFERED: &[(&str, &[&str], &str)] = &[
     ),
     ("wasi:filesystem", &["types", "preopens"], "0.2."),
     ("wasi:http", &["types", "outgoing-handler"], "0.2."),
-    (
-        bindings::PACKAGE,
-        &[
-            "types",
-            "call-context",
-            "log",
-            "bootstrap-context",
-            "credential",
-            "instance-types",
-        ],
-        "0.1.",
-    ),
+];
+
+/// The `juju:environs` host interfaces every version offers, besides its
+/// record interface (`types` in 0.1.0, `common` since 0.2.0).
+const HOST_INTERFACES: &[&str] = &[
+    "call-context",
+    "log",
+    "bootstrap-context",
+    "credential",
+    "instance-types",
 ];
 
 /// Reads a component's imports, exports and optional interfaces, and checks
@@ -184,7 +184,7 @@ const OFFERED: &[(&str, &[&str], &str)] = &[
 pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo> {
     let (imports, exports) = read_names(bytes)?;
     let wit_version = check_exports(&exports)?;
-    check_imports(&imports)?;
+    check_imports(&imports, &wit_version)?;
     let optional = OptionalInterface::ALL
         .into_iter()
         .filter(|i| {
@@ -263,46 +263,72 @@ fn split_name(name: &str) -> Option<(&str, &str, &str)> {
     Some((package, iface, version))
 }
 
-/// Checks the required exports; returns the WIT version they carry.
+/// The supported versions, for messages: `0.1.0 and 0.2.0`.
+fn supported() -> String {
+    match bindings::SUPPORTED_VERSIONS.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => bindings::SUPPORTED_VERSIONS.join(""),
+    }
+}
+
+/// Checks the required exports; returns the WIT version they carry. A
+/// component implements one version of the contract: exports of two
+/// versions are refused, naming both.
 fn check_exports(exports: &[String]) -> Result<String> {
-    let provider = exports.iter().find_map(|e| {
-        let (package, iface, version) = split_name(e)?;
-        (package == bindings::PACKAGE && iface == "provider").then_some(version)
-    });
-    let Some(version) = provider else {
-        let required = bindings::interface_name("provider", bindings::latest::WIT_VERSION);
+    let ours: Vec<(&str, &str)> = exports
+        .iter()
+        .filter_map(|e| split_name(e))
+        .filter(|(package, _, _)| *package == bindings::PACKAGE)
+        .map(|(_, iface, version)| (iface, version))
+        .collect();
+    let Some(&(_, version)) = ours.iter().find(|(iface, _)| *iface == "provider") else {
         let exported = if exports.is_empty() {
             "nothing".to_string()
         } else {
             exports.join(", ")
         };
         return Err(invalid(format!(
-            "does not export {required}, so it is not a Strato provider; it exports {exported}"
+            "does not export {}/provider (juju:environs {}), so it is not a Strato provider; \
+             it exports {exported}",
+            bindings::PACKAGE,
+            supported()
         )));
     };
+    if let Some(&(iface, other)) = ours.iter().find(|(_, v)| *v != version) {
+        return Err(invalid(format!(
+            "exports two versions of the contract, {} and {}: a provider implements one \
+             version (this runtime supports juju:environs {})",
+            bindings::interface_name("provider", version),
+            bindings::interface_name(iface, other),
+            supported()
+        )));
+    }
     if !bindings::is_supported_version(version) {
         return Err(invalid(format!(
             "exports {}, but this runtime supports juju:environs {} only",
             bindings::interface_name("provider", version),
-            bindings::latest::WIT_VERSION
+            supported()
         )));
     }
-    let environ = bindings::interface_name("environ", version);
-    if !exports.contains(&environ) {
+    let model = bindings::model_interface(version);
+    if !ours.contains(&(model, version)) {
         return Err(invalid(format!(
-            "exports {} but not {environ}",
-            bindings::interface_name("provider", version)
+            "exports {} but not {}",
+            bindings::interface_name("provider", version),
+            bindings::interface_name(model, version)
         )));
     }
     Ok(version.to_string())
 }
 
 /// Rejects every import the sandbox does not offer, naming all of them.
-fn check_imports(imports: &[String]) -> Result<()> {
+/// `juju:environs` imports must be of `version`, the one the component
+/// exports.
+fn check_imports(imports: &[String], version: &str) -> Result<()> {
     let refused: Vec<&str> = imports
         .iter()
         .map(String::as_str)
-        .filter(|name| !is_offered(name))
+        .filter(|name| !is_offered(name, version))
         .collect();
     if refused.is_empty() {
         return Ok(());
@@ -316,7 +342,7 @@ fn check_imports(imports: &[String]) -> Result<()> {
     Err(invalid(format!(
         "imports {}, which the sandbox does not offer ({why}offered: wasi:cli, wasi:io, \
          wasi:clocks, wasi:random, wasi:filesystem, wasi:http/{{types, outgoing-handler}}, \
-         juju:environs/{{call-context, log, bootstrap-context, credential, instance-types}})",
+         juju:environs/{{call-context, log, bootstrap-context, credential, instance-types}}@{version})",
         refused.join(", ")
     )))
 }
@@ -331,185 +357,26 @@ pub(crate) fn is_stubbed(name: &str) -> bool {
     })
 }
 
-fn is_offered(name: &str) -> bool {
+fn is_offered(name: &str, contract: &str) -> bool {
     if is_stubbed(name) {
         return true;
     }
     let Some((package, iface, version)) = split_name(name) else {
         return false;
     };
+    if package == bindings::PACKAGE {
+        let records = if contract == bindings::v0_1_0::WIT_VERSION {
+            "types"
+        } else {
+            "common"
+        };
+        return version == contract && (iface == records || HOST_INTERFACES.contains(&iface));
+    }
     OFFERED.iter().any(|(p, ifaces, prefix)| {
         *p == package && ifaces.contains(&iface) && version.starts_with(prefix)
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn random_bytes_are_not_wasm() {
-        let err = inspect(&[0x13, 0x37, 0, 1, 2, 3, 4, 5, 6]).unwrap_err();
-        assert!(
-            err.to_string().contains("not a WebAssembly binary"),
-            "{err}"
-        );
-        assert!(inspect(b"").is_err());
-    }
-
-    #[test]
-    fn core_module_is_not_a_component() {
-        let module = wat::parse_str("(module)").unwrap();
-        let err = inspect(&module).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("is a core WebAssembly module, not a component"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn empty_component_is_not_a_provider() {
-        let component = wat::parse_str("(component)").unwrap();
-        let err = inspect(&component).unwrap_err().to_string();
-        assert!(
-            err.contains("does not export juju:environs/provider@0.1.0"),
-            "{err}"
-        );
-        assert!(err.contains("it exports nothing"), "{err}");
-    }
-
-    #[test]
-    fn command_world_is_named() {
-        let err = check_exports(&names(&["wasi:cli/run@0.2.6"]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("it exports wasi:cli/run@0.2.6"), "{err}");
-    }
-
-    #[test]
-    fn provider_needs_environ_and_a_known_version() {
-        let err = check_exports(&names(&["juju:environs/provider@0.1.0"]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("not juju:environs/environ@0.1.0"), "{err}");
-        let err = check_exports(&names(&[
-            "juju:environs/provider@9.0.0",
-            "juju:environs/environ@9.0.0",
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("supports juju:environs 0.1.0 only"), "{err}");
-        let version = check_exports(&names(&[
-            "juju:environs/provider@0.1.0",
-            "juju:environs/environ@0.1.0",
-        ]))
-        .unwrap();
-        assert_eq!(version, "0.1.0");
-    }
-
-    #[test]
-    fn imports_outside_the_sandbox_are_named() {
-        check_imports(&names(&[
-            "wasi:cli/environment@0.2.6",
-            "wasi:io/streams@0.2.9",
-            "wasi:filesystem/preopens@0.2.0",
-            "juju:environs/log@0.1.0",
-            // Linked to trapping functions, not refused (see `is_stubbed`).
-            "wasi:sockets/tcp@0.2.6",
-        ]))
-        .unwrap();
-        let err = check_imports(&names(&[
-            "wasi:cli/environment@0.2.6",
-            "wasi:sockets/tcp@0.3.0",
-            "wasi:http/incoming-handler@0.2.6",
-            "wasi:http/outgoing-handler@0.2.6",
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("imports wasi:sockets/tcp@0.3.0, wasi:http/incoming-handler@0.2.6,"),
-            "{err}"
-        );
-        assert!(err.contains("no sockets in the sandbox"), "{err}");
-        assert!(!err.contains("environment"), "{err}");
-        assert!(!err.contains("outgoing-handler@"), "{err}");
-        let err = check_imports(&names(&["wasi:cli/environment@0.3.0"])).unwrap_err();
-        assert!(err.to_string().contains("wasi:cli/environment@0.3.0"));
-        assert!(check_imports(&names(&["env"])).is_err());
-    }
-
-    /// A component with `imports` and the contract's exports `exports`,
-    /// as names only (enough for `inspect`, which does not validate).
-    fn component(imports: &[&str], exports: &[&str]) -> Vec<u8> {
-        let mut wat = String::from("(component\n");
-        for (n, name) in imports.iter().enumerate() {
-            wat.push_str(&format!("  (import \"{name}\" (instance $i{n}))\n"));
-        }
-        for (n, name) in exports.iter().enumerate() {
-            wat.push_str(&format!(
-                "  (instance $e{n})\n  (export \"juju:environs/{name}@0.1.0\" (instance $e{n}))\n"
-            ));
-        }
-        wat.push(')');
-        wat::parse_str(&wat).unwrap()
-    }
-
-    #[test]
-    fn world_is_named_from_the_exports() {
-        let base = ["provider", "environ"];
-        let info = inspect(&component(&[], &base)).unwrap();
-        assert_eq!(info.world(), "juju:environs/base-provider@0.1.0");
-
-        let some = [
-            &base[..],
-            &["firewaller", "availability-zones", "instance-firewaller"],
-        ];
-        let info = inspect(&component(&[], &some.concat())).unwrap();
-        // In the contract's order, not the component's.
-        assert_eq!(
-            info.world(),
-            "juju:environs/base-provider@0.1.0 + firewaller, instance-firewaller, \
-             availability-zones"
-        );
-
-        let all: Vec<&str> = OptionalInterface::ALL
-            .iter()
-            .map(|i| i.wit_name())
-            .collect();
-        let info = inspect(&component(&[], &[&base[..], &all].concat())).unwrap();
-        assert_eq!(info.world(), "juju:environs/full-provider@0.1.0");
-    }
-
-    #[test]
-    fn sockets_imports_are_reported_as_stubbed() {
-        let imports = [
-            "wasi:sockets/tcp@0.2.9",
-            "wasi:filesystem/preopens@0.2.9",
-            "wasi:sockets/ip-name-lookup@0.2.9",
-        ];
-        let info = inspect(&component(&imports, &["provider", "environ"])).unwrap();
-        let stubbed: Vec<&str> = info.stubbed_imports().collect();
-        assert_eq!(
-            stubbed,
-            [
-                "wasi:sockets/tcp@0.2.9",
-                "wasi:sockets/ip-name-lookup@0.2.9"
-            ]
-        );
-        let info = inspect(&component(&imports[1..2], &["provider", "environ"])).unwrap();
-        assert_eq!(info.stubbed_imports().count(), 0);
-    }
-
-    #[test]
-    fn wit_names_round_trip() {
-        for i in OptionalInterface::ALL {
-            assert_eq!(OptionalInterface::from_wit_name(i.wit_name()), Some(i));
-        }
-        assert_eq!(OptionalInterface::VolumeSource.to_string(), "volume-source");
-    }
-}
+#[path = "inspect_tests.rs"]
+mod tests;

@@ -14,22 +14,18 @@ use crate::types::{
 impl ProviderHandle {
     /// `Version`: the environ version recorded per model.
     pub async fn version(&self) -> Result<u32> {
-        call_guest!(self, "version", |store, g| g.provider.call_version(store))
+        flat(call_guest!(self, "version", |store, g| g.version(store)))
     }
 
     /// `CloudSchema`: JSON schema text, or `None` when user-defined clouds
     /// are not supported.
     pub async fn cloud_schema(&self) -> Result<Option<String>> {
-        call_guest!(self, "cloud-schema", |store, g| g
-            .provider
-            .call_cloud_schema(store))
+        flat(call_guest!(self, "cloud-schema", |store, g| g.cloud_schema(store)))
     }
 
     /// `Ping`: checks that `endpoint` is a valid endpoint for this cloud.
     pub async fn ping(&self, endpoint: &str) -> Result<()> {
-        flat(call_guest!(self, "ping", |store, g| g
-            .provider
-            .call_ping(store, endpoint)))
+        flat(call_guest!(self, "ping", |store, g| g.ping(store, endpoint)))
     }
 
     /// `PrepareConfig`.
@@ -39,8 +35,7 @@ impl ProviderHandle {
     pub async fn prepare_config(&self, mut p: PrepareConfigParams) -> Result<Attrs> {
         p.cloud = self.bind(&p.cloud).await?;
         flat(call_guest!(self, "prepare-config", |store, g| g
-            .provider
-            .call_prepare_config(store, &p)))
+            .prepare_config(store, &p)))
     }
 
     /// `config.Validator.Validate`. The host checks the core keys first
@@ -49,31 +44,30 @@ impl ProviderHandle {
     /// the provider when they are wrong.
     pub async fn validate(&self, cfg: Attrs, old: Option<Attrs>) -> Result<Attrs> {
         validate_core(&cfg, old.as_ref())?;
-        flat(call_guest!(self, "validate", |store, g| g
-            .provider
-            .call_validate(store, &cfg, old.as_ref())))
+        flat(call_guest!(self, "validate", |store, g| g.validate(
+            store,
+            &cfg,
+            old.as_ref()
+        )))
     }
 
     /// `CredentialSchemas`, one per supported auth type.
     pub async fn credential_schemas(&self) -> Result<Vec<CredentialSchema>> {
-        call_guest!(self, "credential-schemas", |store, g| g
-            .provider
-            .call_credential_schemas(store))
+        flat(call_guest!(self, "credential-schemas", |store, g| g
+            .credential_schemas(store)))
     }
 
     /// `DetectCredentials`: a `not-found` provider error when there is
     /// nothing to detect.
     pub async fn detect_credentials(&self) -> Result<CloudCredential> {
         flat(call_guest!(self, "detect-credentials", |store, g| g
-            .provider
-            .call_detect_credentials(store)))
+            .detect_credentials(store)))
     }
 
     /// `FinalizeCredential`.
     pub async fn finalize_credential(&self, p: FinalizeCredentialParams) -> Result<Credential> {
         flat(call_guest!(self, "finalize-credential", |store, g| g
-            .provider
-            .call_finalize_credential(store, &p)))
+            .finalize_credential(store, &p)))
     }
 
     /// `Open`: an environ for the model described by `p`. The returned
@@ -85,9 +79,7 @@ impl ProviderHandle {
     pub async fn open(&self, mut p: OpenParams) -> Result<Environ> {
         p.cloud = self.bind(&p.cloud).await?;
         let mut guard = self.acquire().await?;
-        let resource = flat(run_on!(self, guard, "open", |store, g| g
-            .provider
-            .call_open(store, &p)))?;
+        let resource = flat(run_on!(self, guard, "open", |store, g| g.open(store, &p)))?;
         let id = self.next_environ_id();
         match guard.as_mut() {
             Some(live) => {
@@ -138,9 +130,8 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             CloudDetector,
-            cloud_detector,
             "detect-cloud",
-            |store, g| g.call_detect_cloud(store, name)
+            |store, g| g.detect_cloud(store, name)
         ))
     }
 
@@ -149,9 +140,8 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             CloudDetector,
-            cloud_detector,
             "detect-clouds",
-            |store, g| g.call_detect_clouds(store)
+            |store, g| g.detect_clouds(store)
         ))
     }
 
@@ -160,9 +150,8 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             CloudRegionDetector,
-            cloud_region_detector,
             "detect-regions",
-            |store, g| g.call_detect_regions(store)
+            |store, g| g.detect_regions(store)
         ))
     }
 
@@ -171,9 +160,8 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             CloudFinalizer,
-            cloud_finalizer,
             "finalize-cloud",
-            |store, g| g.call_finalize_cloud(store, &c)
+            |store, g| g.finalize_cloud(store, &c)
         ))
     }
 
@@ -182,21 +170,19 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             CredentialsRegister,
-            credentials_register,
             "register-credentials",
-            |store, g| g.call_register_credentials(store, &c)
+            |store, g| g.register_credentials(store, &c)
         ))
     }
 
     /// `RequestFinalizeCredential.ShouldFinalizeCredential`.
     pub async fn should_finalize_credential(&self, c: Credential) -> Result<bool> {
-        call_optional!(
+        flat(call_optional!(
             self,
             RequestFinalizeCredential,
-            request_finalize_credential,
             "should-finalize-credential",
-            |store, g| g.call_should_finalize_credential(store, &c)
-        )
+            |store, g| g.should_finalize_credential(store, &c)
+        ))
     }
 
     /// `ModelConfigUpgrader.UpgradeConfig`.
@@ -204,20 +190,18 @@ impl ProviderHandle {
         flat(call_optional!(
             self,
             ModelConfigUpgrader,
-            model_config_upgrader,
             "upgrade-config",
-            |store, g| g.call_upgrade_config(store, &cfg)
+            |store, g| g.upgrade_config(store, &cfg)
         ))
     }
 
     /// `ProviderSchema.Schema`.
     pub async fn schema(&self) -> Result<Vec<SchemaField>> {
-        call_optional!(
+        flat(call_optional!(
             self,
             ProviderSchema,
-            provider_schema,
             "schema",
-            |store, g| g.call_schema(store)
-        )
+            |store, g| g.schema(store)
+        ))
     }
 }

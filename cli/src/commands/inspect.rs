@@ -53,9 +53,10 @@ pub struct InspectArgs {
 #[derive(Serialize, Debug)]
 struct Report {
     path: String,
-    /// A contract world (`juju:environs/base-provider@0.1.0`) or the
-    /// component's own: `juju:environs/base-provider@0.1.0 + firewaller, …`.
+    /// A contract world (`juju:environs/base-provider@0.2.0`) or the
+    /// component's own: `juju:environs/base-provider@0.2.0 + firewaller, …`.
     world: String,
+    /// The `juju:environs` version it was built against (`0.2.0`, `0.1.0`).
     wit_version: String,
     size: usize,
     sha256: String,
@@ -236,7 +237,7 @@ fn print_text(report: &Report, out: &Output) {
         out,
         output::aligned([
             ("world", report.world.clone()),
-            ("wit version", report.wit_version.clone()),
+            ("contract", format!("juju:environs@{}", report.wit_version)),
             ("size", output::size(report.size)),
             ("sha256", report.sha256.clone()),
             ("compile time", compile),

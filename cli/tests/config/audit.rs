@@ -37,7 +37,7 @@ fn providers_json_lists_the_dummy_and_installed_components() -> anyhow::Result<(
     sorted.sort();
     assert_eq!(sorted, expected, "stable field names");
     assert_eq!(dummy["source"], "built-in");
-    assert_eq!(dummy["wit-version"], "0.1.0");
+    assert_eq!(dummy["wit-version"], "0.2.0");
     assert!(dummy["version"].is_u64(), "{dummy}");
     assert_eq!(dummy["sha256"].as_str().map(str::len), Some(64));
     assert!(dummy["error"].is_null());

@@ -2,7 +2,7 @@
 //! the guest may see it, and audited reveals of granted attributes.
 
 use crate::audit::{Capability, Decision};
-use crate::bindings::latest::juju::environs::{credential, types};
+use crate::bindings::latest::juju::environs::{common as types, credential};
 use crate::capabilities::credentials::RevealError;
 use crate::store::StoreState;
 use crate::types::{ErrorKind, StringMap};

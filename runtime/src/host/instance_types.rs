@@ -1,7 +1,7 @@
 //! The `instance-types` host import: Juju's `MatchingInstanceTypes`, run
 //! by the host for the guest (`crate::environs::instancetypes`).
 
-use crate::bindings::latest::juju::environs::{instance_types, types};
+use crate::bindings::latest::juju::environs::{common as types, instance_types};
 use crate::environs::instancetypes::matching_instance_types;
 use crate::store::StoreState;
 use crate::types::{Constraints, ErrorKind, InstanceType};

@@ -1,5 +1,8 @@
 //! Strato's own host imports: `call-context`, `log` and `bootstrap-context`.
 //!
+//! They are implemented once, for the newest `juju:environs` version; the
+//! imports of older versions delegate to them (`v0_1_0`).
+//!
 //! They act on the call in progress through the embedder's [`HostHooks`]
 //! (granted per instance in [`crate::Grants`]). Without hooks, or for a
 //! method a hook does not override, the host logs what the guest said and
@@ -7,6 +10,7 @@
 
 pub(crate) mod credential;
 pub(crate) mod instance_types;
+mod v0_1_0;
 pub(crate) mod wasi;
 
 use std::time::Instant;
@@ -15,7 +19,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings::latest::{
     FullProvider,
-    juju::environs::{bootstrap_context, call_context, log, types},
+    juju::environs::{bootstrap_context, call_context, common as types, log},
 };
 use crate::store::StoreState;
 use crate::types::{Attrs, ErrorKind, InstanceState};
@@ -111,9 +115,11 @@ impl StoreState {
     }
 }
 
-/// Adds the `juju:environs` host imports to `linker`.
+/// Adds the `juju:environs` host imports of every supported version to
+/// `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    FullProvider::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |s| s)
+    FullProvider::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |s| s)?;
+    v0_1_0::add_to_linker(linker)
 }
 
 fn cut(mut s: String) -> String {

@@ -111,7 +111,7 @@ async fn dummy_loads_and_reports_its_interfaces() {
     let rt = runtime(Duration::from_secs(30));
     let component = load(&rt, guests::STRATO_DUMMY_COMPONENT).await;
     let info = component.info();
-    assert_eq!(info.wit_version, "0.1.0");
+    assert_eq!(info.wit_version, "0.2.0");
     for i in [
         OptionalInterface::Firewaller,
         OptionalInterface::InstanceFirewaller,

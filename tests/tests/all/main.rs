@@ -14,6 +14,7 @@ mod loading;
 mod persistence;
 mod pooling;
 mod sandbox;
+mod versions;
 mod wit_mapping;
 
 use std::path::Path;
