@@ -14,10 +14,10 @@
 macro_rules! __forward {
     (base) => {
         impl self::exports::juju::environs::provider::Guest for Export {
-            fn version() -> u32 {
+            fn version() -> $crate::Result<u32> {
                 <Provider as $crate::EnvironProvider>::version()
             }
-            fn cloud_schema() -> ::core::option::Option<::std::string::String> {
+            fn cloud_schema() -> $crate::Result<::core::option::Option<::std::string::String>> {
                 <Provider as $crate::EnvironProvider>::cloud_schema()
             }
             fn ping(endpoint: ::std::string::String) -> $crate::Result<()> {
@@ -32,7 +32,7 @@ macro_rules! __forward {
             ) -> $crate::Result<$crate::types::Attrs> {
                 <Provider as $crate::EnvironProvider>::validate(config, old)
             }
-            fn credential_schemas() -> ::std::vec::Vec<$crate::types::CredentialSchema> {
+            fn credential_schemas() -> $crate::Result<::std::vec::Vec<$crate::types::CredentialSchema>> {
                 <Provider as $crate::EnvironProvider>::credential_schemas()
             }
             fn detect_credentials() -> $crate::Result<$crate::types::CloudCredential> {
@@ -45,18 +45,18 @@ macro_rules! __forward {
             }
             fn open(
                 params: $crate::types::OpenParams,
-            ) -> $crate::Result<self::exports::juju::environs::environ::Environ> {
+            ) -> $crate::Result<self::exports::juju::environs::model::Environ> {
                 <Provider as $crate::EnvironProvider>::open(params)
-                    .map(|env| self::exports::juju::environs::environ::Environ::new(EnvironRep(env)))
+                    .map(|env| self::exports::juju::environs::model::Environ::new(EnvironRep(env)))
             }
         }
 
-        impl self::exports::juju::environs::environ::Guest for Export {
+        impl self::exports::juju::environs::model::Guest for Export {
             type Environ = EnvironRep;
             type BootstrapFinalizer = FinalizerRep;
         }
 
-        impl self::exports::juju::environs::environ::GuestBootstrapFinalizer for FinalizerRep {
+        impl self::exports::juju::environs::model::GuestBootstrapFinalizer for FinalizerRep {
             fn finalize(
                 &self,
                 config: $crate::types::InstanceConfig,
@@ -66,8 +66,8 @@ macro_rules! __forward {
             }
         }
 
-        impl self::exports::juju::environs::environ::GuestEnviron for EnvironRep {
-            fn config(&self) -> $crate::types::Attrs {
+        impl self::exports::juju::environs::model::GuestEnviron for EnvironRep {
+            fn config(&self) -> $crate::Result<$crate::types::Attrs> {
                 $crate::Environ::config(&self.0)
             }
             fn set_config(&self, config: $crate::types::Attrs) -> $crate::Result<()> {
@@ -79,12 +79,12 @@ macro_rules! __forward {
             fn bootstrap(
                 &self,
                 params: $crate::types::BootstrapParams,
-            ) -> $crate::Result<self::exports::juju::environs::environ::BootstrapResult> {
+            ) -> $crate::Result<self::exports::juju::environs::model::BootstrapResult> {
                 $crate::Environ::bootstrap(&self.0, params).map(|r| {
-                    self::exports::juju::environs::environ::BootstrapResult {
+                    self::exports::juju::environs::model::BootstrapResult {
                         arch: r.arch,
                         series: r.series,
-                        finalizer: self::exports::juju::environs::environ::BootstrapFinalizer::new(
+                        finalizer: self::exports::juju::environs::model::BootstrapFinalizer::new(
                             FinalizerRep(r.finalizer),
                         ),
                     }
@@ -163,7 +163,7 @@ macro_rules! __forward {
     (@environ $m:ident $t:ident { $(fn $f:ident($($a:ident: $at:ty),*) -> $r:ty;)* }) => {
         impl self::exports::juju::environs::$m::Guest for Export {
             $(
-                fn $f(env: self::exports::juju::environs::environ::EnvironBorrow<'_>, $($a: $at),*) -> $r {
+                fn $f(env: self::exports::juju::environs::model::EnvironBorrow<'_>, $($a: $at),*) -> $r {
                     <Env as $crate::$t>::$f(&env.get::<EnvironRep>().0, $($a),*)
                 }
             )*
@@ -251,7 +251,7 @@ macro_rules! __forward {
         $crate::__forward!(@environ upgrader Upgrader {
             fn upgrade_operations(
                 params: $crate::types::UpgradeOperationsParams
-            ) -> ::std::vec::Vec<$crate::types::UpgradeOperation>;
+            ) -> $crate::Result<::std::vec::Vec<$crate::types::UpgradeOperation>>;
             fn run_step(
                 params: $crate::types::UpgradeOperationsParams,
                 target_version: u32,
@@ -278,7 +278,7 @@ macro_rules! __forward {
     };
     (default_constraints_checker) => {
         $crate::__forward!(@environ default_constraints_checker DefaultConstraintsChecker {
-            fn should_apply_controller_constraints() -> bool;
+            fn should_apply_controller_constraints() -> $crate::Result<bool>;
         });
     };
     (availability_zones) => {
@@ -295,20 +295,20 @@ macro_rules! __forward {
     (volume_source) => {
         impl self::exports::juju::environs::volume_source::Guest for Export {
             fn validate_config(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
             ) -> $crate::Result<()> {
                 <Env as $crate::VolumeSource>::validate_config(&env.get::<EnvironRep>().0, pool)
             }
             fn validate_volume_params(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 params: $crate::types::VolumeParams,
             ) -> $crate::Result<()> {
                 <Env as $crate::VolumeSource>::validate_volume_params(&env.get::<EnvironRep>().0, pool, params)
             }
             fn create_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 params: ::std::vec::Vec<$crate::types::VolumeParams>,
             ) -> $crate::Result<::std::vec::Vec<self::exports::juju::environs::volume_source::CreateVolumeResult>> {
@@ -323,34 +323,34 @@ macro_rules! __forward {
                     .collect())
             }
             fn list_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
             ) -> $crate::Result<::std::vec::Vec<::std::string::String>> {
                 <Env as $crate::VolumeSource>::list_volumes(&env.get::<EnvironRep>().0, pool)
             }
             fn describe_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 volume_ids: ::std::vec::Vec<::std::string::String>,
             ) -> $crate::Result<::std::vec::Vec<$crate::Result<$crate::types::Volume>>> {
                 <Env as $crate::VolumeSource>::describe_volumes(&env.get::<EnvironRep>().0, pool, volume_ids)
             }
             fn destroy_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 volume_ids: ::std::vec::Vec<::std::string::String>,
             ) -> $crate::Result<::std::vec::Vec<::core::option::Option<$crate::Error>>> {
                 <Env as $crate::VolumeSource>::destroy_volumes(&env.get::<EnvironRep>().0, pool, volume_ids)
             }
             fn release_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 volume_ids: ::std::vec::Vec<::std::string::String>,
             ) -> $crate::Result<::std::vec::Vec<::core::option::Option<$crate::Error>>> {
                 <Env as $crate::VolumeSource>::release_volumes(&env.get::<EnvironRep>().0, pool, volume_ids)
             }
             fn attach_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 params: ::std::vec::Vec<$crate::types::VolumeAttachmentParams>,
             ) -> $crate::Result<::std::vec::Vec<self::exports::juju::environs::volume_source::AttachVolumeResult>> {
@@ -364,7 +364,7 @@ macro_rules! __forward {
                     .collect())
             }
             fn detach_volumes(
-                env: self::exports::juju::environs::environ::EnvironBorrow<'_>,
+                env: self::exports::juju::environs::model::EnvironBorrow<'_>,
                 pool: $crate::types::StoragePool,
                 params: ::std::vec::Vec<$crate::types::VolumeAttachmentParams>,
             ) -> $crate::Result<::std::vec::Vec<::core::option::Option<$crate::Error>>> {
@@ -399,7 +399,7 @@ macro_rules! __forward {
     };
     (request_finalize_credential) => {
         $crate::__forward!(@provider request_finalize_credential RequestFinalizeCredential {
-            fn should_finalize_credential(credential: $crate::types::Credential) -> bool;
+            fn should_finalize_credential(credential: $crate::types::Credential) -> $crate::Result<bool>;
         });
     };
     (model_config_upgrader) => {
@@ -409,7 +409,7 @@ macro_rules! __forward {
     };
     (provider_schema) => {
         $crate::__forward!(@provider provider_schema ProviderSchema {
-            fn schema() -> ::std::vec::Vec<$crate::types::SchemaField>;
+            fn schema() -> $crate::Result<::std::vec::Vec<$crate::types::SchemaField>>;
         });
     };
 }

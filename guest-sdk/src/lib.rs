@@ -23,7 +23,9 @@ pub use provider::*;
 pub use strato_guest_macros::{capabilities, export_provider};
 pub use types::{Error, ErrorKind};
 
-pub use bindings::juju::environs::types;
+/// The records of the contract (WIT interface `common`; 0.1.0 called it
+/// `types`, and the SDK keeps that name for the module).
+pub use bindings::juju::environs::common as types;
 
 #[doc(hidden)]
 pub mod __private {

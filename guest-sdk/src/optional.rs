@@ -121,7 +121,7 @@ pub trait InstanceTagger {
 pub trait Upgrader {
     /// `UpgradeOperations`: operations by target environ version, each with
     /// its steps described.
-    fn upgrade_operations(&self, params: UpgradeOperationsParams) -> Vec<UpgradeOperation>;
+    fn upgrade_operations(&self, params: UpgradeOperationsParams) -> Result<Vec<UpgradeOperation>>;
     /// `UpgradeStep.Run` for step `step` (0-based) of the operation with
     /// `target_version`. Must be idempotent.
     fn run_step(
@@ -152,7 +152,7 @@ pub trait LxdProfiler {
 /// `default_constraints_checker`.
 pub trait DefaultConstraintsChecker {
     /// `ShouldApplyControllerConstraints`.
-    fn should_apply_controller_constraints(&self) -> bool;
+    fn should_apply_controller_constraints(&self) -> Result<bool>;
 }
 
 /// `common.ZonedEnviron`. Export name: `availability_zones`.
@@ -273,7 +273,7 @@ pub trait CredentialsRegister {
 /// `request_finalize_credential`.
 pub trait RequestFinalizeCredential {
     /// `ShouldFinalizeCredential`.
-    fn should_finalize_credential(credential: Credential) -> bool;
+    fn should_finalize_credential(credential: Credential) -> Result<bool>;
 }
 
 /// `environs.ModelConfigUpgrader`. Export name: `model_config_upgrader`.
@@ -285,5 +285,5 @@ pub trait ModelConfigUpgrader {
 /// `environs.ProviderSchema`. Export name: `provider_schema`.
 pub trait ProviderSchema {
     /// `Schema`: the provider's own config attributes.
-    fn schema() -> Vec<SchemaField>;
+    fn schema() -> Result<Vec<SchemaField>>;
 }

@@ -4,7 +4,9 @@
 //! `bootstrap` returns.
 //!
 //! Methods with a default say what it does; the defaults are what Juju's
-//! providers do when a cloud has nothing to offer there.
+//! providers do when a cloud has nothing to offer there. Every method returns
+//! a [`Result`]: report a failure as an [`Error`] rather than panicking (a
+//! panic traps the instance).
 
 use crate::types::{
     Attrs, BootstrapDialOpts, BootstrapParams, CloudCredential, Constraints, ConstraintsRules,
@@ -23,14 +25,14 @@ pub trait EnvironProvider: 'static {
 
     /// `Version`: the environ version recorded per model; it selects the
     /// upgrade operations to run. Default: 0.
-    fn version() -> u32 {
-        0
+    fn version() -> Result<u32> {
+        Ok(0)
     }
 
     /// `CloudSchema`: a JSON schema (as text) for add-cloud input. Default:
     /// `None` (user-defined clouds are not supported).
-    fn cloud_schema() -> Option<String> {
-        None
+    fn cloud_schema() -> Result<Option<String>> {
+        Ok(None)
     }
 
     /// `Ping`: check that `endpoint` is a valid endpoint for this cloud.
@@ -47,7 +49,7 @@ pub trait EnvironProvider: 'static {
     fn validate(config: Attrs, old: Option<Attrs>) -> Result<Attrs>;
 
     /// `CredentialSchemas`: one per supported auth type.
-    fn credential_schemas() -> Vec<CredentialSchema>;
+    fn credential_schemas() -> Result<Vec<CredentialSchema>>;
 
     /// `DetectCredentials`. Default: `not-found`.
     fn detect_credentials() -> Result<CloudCredential> {
@@ -90,15 +92,15 @@ impl BootstrapFinalizer for NoopFinalizer {
     }
 }
 
-/// `environs.Environ` and what it embeds (WIT resource `environ`). Methods
-/// take `&self`: keep mutable state behind a `RefCell` (a component is single
-/// threaded) or in the state directory.
+/// `environs.Environ` and what it embeds (WIT resource `environ` of interface
+/// `model`). Methods take `&self`: keep mutable state behind a `RefCell` (a
+/// component is single threaded) or in the state directory.
 pub trait Environ: Sized + 'static {
     /// What `bootstrap` returns to finish the bootstrap.
     type Finalizer: BootstrapFinalizer;
 
     /// `Config`: the configuration the environ was opened or last set with.
-    fn config(&self) -> Attrs;
+    fn config(&self) -> Result<Attrs>;
     /// `SetConfig`.
     fn set_config(&self, config: Attrs) -> Result<()>;
     /// `PrepareForBootstrap`.

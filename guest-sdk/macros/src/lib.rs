@@ -17,10 +17,10 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token, Type};
 
-/// The WIT package the SDK was built against (`juju:environs@0.1.0`).
+/// The WIT package the SDK was built against (`juju:environs@0.2.0`).
 const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit");
 const PACKAGE: &str = "juju:environs";
-const VERSION: &str = "0.1.0";
+const VERSION: &str = "0.2.0";
 
 /// The optional interfaces, by their Rust name (the WIT name in snake_case).
 const OPTIONAL: [&str; 16] = [
@@ -82,7 +82,7 @@ impl Parse for Input {
     }
 }
 
-/// Exports a provider type as the component's `juju:environs@0.1.0`
+/// Exports a provider type as the component's `juju:environs@0.2.0`
 /// implementation.
 ///
 /// ```text
@@ -103,7 +103,7 @@ impl Parse for Input {
 /// `model_config_upgrader`, `provider_schema`).
 ///
 /// It generates the bindings for the world
-/// `include juju:environs/base-provider@0.1.0` plus one `export` per listed
+/// `include juju:environs/base-provider@0.2.0` plus one `export` per listed
 /// interface, sharing the SDK's types and host imports, and the glue from
 /// the generated traits to the SDK traits. Invoke it once per crate.
 #[proc_macro]
@@ -162,8 +162,8 @@ fn expand(input: &Input) -> TokenStream2 {
     let world = LitStr::new(&world, Span::call_site());
     let wit_dir = LitStr::new(WIT_DIR, Span::call_site());
     let iface = |name: &str| LitStr::new(&format!("{PACKAGE}/{name}@{VERSION}"), Span::call_site());
-    let (types, call_context, log, bootstrap_context, credential, instance_types) = (
-        iface("types"),
+    let (common, call_context, log, bootstrap_context, credential, instance_types) = (
+        iface("common"),
         iface("call-context"),
         iface("log"),
         iface("bootstrap-context"),
@@ -185,7 +185,7 @@ fn expand(input: &Input) -> TokenStream2 {
                 inline: #world,
                 path: #wit_dir,
                 with: {
-                    #types: ::strato_guest::types,
+                    #common: ::strato_guest::types,
                     #call_context: ::strato_guest::__private::call_context,
                     #log: ::strato_guest::__private::log,
                     #bootstrap_context: ::strato_guest::__private::bootstrap_context,

@@ -92,8 +92,8 @@ impl BootstrapFinalizer for DummyFinalizer {
 impl Environ for DummyEnviron {
     type Finalizer = DummyFinalizer;
 
-    fn config(&self) -> Attrs {
-        self.config.borrow().clone()
+    fn config(&self) -> Result<Attrs> {
+        Ok(self.config.borrow().clone())
     }
 
     fn set_config(&self, config: Attrs) -> Result<()> {
@@ -324,7 +324,7 @@ impl Environ for DummyEnviron {
 }
 
 impl strato_guest::DefaultConstraintsChecker for DummyEnviron {
-    fn should_apply_controller_constraints(&self) -> bool {
-        true
+    fn should_apply_controller_constraints(&self) -> Result<bool> {
+        Ok(true)
     }
 }

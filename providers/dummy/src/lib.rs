@@ -6,7 +6,7 @@
 //! the `broken` attribute), but returns errors where Juju's panics, and
 //! keeps each model's state as JSON in the granted state directory so a
 //! second process sees the same instances. It exports every optional
-//! interface of `juju:environs@0.1.0`, and declares one capability: its
+//! interface of `juju:environs@0.2.0`, and declares one capability: its
 //! state directory (no network beyond its cloud, no secret revealed).
 //!
 //! For tests of the host's zone-aware logic it injects failures on demand,

@@ -148,7 +148,7 @@ fn firewall_modes() {
         r#"invalid firewall mode "instance" for closing ports on model"#
     );
 
-    let mut config = env.config();
+    let mut config = env.config().unwrap();
     config.set("firewall-mode", "global");
     env.set_config(config).unwrap();
     Firewaller::open_ports(&env, vec![rule.clone()]).unwrap();
@@ -189,7 +189,7 @@ fn broken_methods() {
 #[test]
 fn host_bootstrap_and_late_addresses() {
     let env = open("hostboot", "instance", "");
-    let mut config = env.config();
+    let mut config = env.config().unwrap();
     config.set("host-bootstrap", true);
     config.set("late-addresses", 1i64);
     env.set_config(config).unwrap();

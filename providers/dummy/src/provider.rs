@@ -22,12 +22,12 @@ impl EnvironProvider for DummyProvider {
 
     /// Juju's dummy is at 0; ours is at 1 so that its upgrade operation
     /// (target version 1) is one a host actually runs for older models.
-    fn version() -> u32 {
-        1
+    fn version() -> Result<u32> {
+        Ok(1)
     }
 
-    fn cloud_schema() -> Option<String> {
-        None
+    fn cloud_schema() -> Result<Option<String>> {
+        Ok(None)
     }
 
     fn ping(_endpoint: String) -> Result<()> {
@@ -44,14 +44,14 @@ impl EnvironProvider for DummyProvider {
         config::validate(config, old)
     }
 
-    fn credential_schemas() -> Vec<CredentialSchema> {
+    fn credential_schemas() -> Result<Vec<CredentialSchema>> {
         let attr = |name: &str, description: &str, hidden: bool| CredentialAttr {
             name: name.to_string(),
             description: description.to_string(),
             hidden,
             ..Default::default()
         };
-        vec![
+        Ok(vec![
             CredentialSchema {
                 auth_type: "empty".to_string(),
                 attributes: Vec::new(),
@@ -63,7 +63,7 @@ impl EnvironProvider for DummyProvider {
                     attr("password", "The password for the specified username.", true),
                 ],
             },
-        ]
+        ])
     }
 
     fn detect_credentials() -> Result<CloudCredential> {
@@ -151,10 +151,10 @@ impl CredentialsRegister for DummyProvider {
 }
 
 impl RequestFinalizeCredential for DummyProvider {
-    fn should_finalize_credential(credential: Credential) -> bool {
+    fn should_finalize_credential(credential: Credential) -> Result<bool> {
         // A userpass credential without its password must be completed.
-        credential.auth_type == "userpass"
-            && !credential.attributes.iter().any(|(k, _)| k == "password")
+        Ok(credential.auth_type == "userpass"
+            && !credential.attributes.iter().any(|(k, _)| k == "password"))
     }
 }
 
@@ -170,7 +170,7 @@ impl ModelConfigUpgrader for DummyProvider {
 }
 
 impl ProviderSchema for DummyProvider {
-    fn schema() -> Vec<SchemaField> {
+    fn schema() -> Result<Vec<SchemaField>> {
         let field =
             |name: &str, description: &str, field_type: FieldType, secret: bool| SchemaField {
                 name: name.to_string(),
@@ -179,7 +179,7 @@ impl ProviderSchema for DummyProvider {
                 secret,
                 ..Default::default()
             };
-        vec![
+        Ok(vec![
             field(
                 "controller",
                 "Whether the model is a controller model",
@@ -223,6 +223,6 @@ impl ProviderSchema for DummyProvider {
                 FieldType::Boolean,
                 false,
             ),
-        ]
+        ])
     }
 }

@@ -7,13 +7,16 @@ use strato_guest::{Error, Result, Upgrader};
 use crate::environ::DummyEnviron;
 
 impl Upgrader for DummyEnviron {
-    fn upgrade_operations(&self, _params: UpgradeOperationsParams) -> Vec<UpgradeOperation> {
-        vec![UpgradeOperation {
+    fn upgrade_operations(
+        &self,
+        _params: UpgradeOperationsParams,
+    ) -> Result<Vec<UpgradeOperation>> {
+        Ok(vec![UpgradeOperation {
             target_version: 1,
             steps: vec![UpgradeStep {
                 description: "record the environ version in state".to_string(),
             }],
-        }]
+        }])
     }
 
     fn run_step(

@@ -64,8 +64,8 @@ impl Ec2Environ {
 impl Environ for Ec2Environ {
     type Finalizer = NoopFinalizer;
 
-    fn config(&self) -> Attrs {
-        self.config.borrow().clone()
+    fn config(&self) -> Result<Attrs> {
+        Ok(self.config.borrow().clone())
     }
 
     fn set_config(&self, config: Attrs) -> Result<()> {

@@ -39,8 +39,8 @@ pub fn check_cloud(spec: &CloudSpec) -> Result<()> {
 impl EnvironProvider for Ec2Provider {
     type Environ = Ec2Environ;
 
-    fn cloud_schema() -> Option<String> {
-        None
+    fn cloud_schema() -> Result<Option<String>> {
+        Ok(None)
     }
 
     fn ping(_endpoint: String) -> Result<()> {
@@ -58,20 +58,20 @@ impl EnvironProvider for Ec2Provider {
         config::validate(config, old)
     }
 
-    fn credential_schemas() -> Vec<CredentialSchema> {
+    fn credential_schemas() -> Result<Vec<CredentialSchema>> {
         let attr = |name: &str, description: &str, hidden: bool| CredentialAttr {
             name: name.to_string(),
             description: description.to_string(),
             hidden,
             ..Default::default()
         };
-        vec![CredentialSchema {
+        Ok(vec![CredentialSchema {
             auth_type: ACCESS_KEY.to_string(),
             attributes: vec![
                 attr("access-key", "The EC2 access key", false),
                 attr("secret-key", "The EC2 secret key", true),
             ],
-        }]
+        }])
     }
 
     /// Juju's: `~/.aws/credentials`, else the AWS variables; only what the
@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_schema_hides_only_the_secret_key() {
-        let schemas = Ec2Provider::credential_schemas();
+        let schemas = Ec2Provider::credential_schemas().unwrap();
         assert_eq!(schemas.len(), 1);
         let hidden: Vec<_> = schemas[0]
             .attributes

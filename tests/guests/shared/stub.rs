@@ -6,11 +6,11 @@
 //! `crate::VERSION`, `crate::ping(endpoint)` and `crate::instances(ids)`.
 //! Everything else is a fixed answer or `not-implemented`.
 
-use crate::exports::juju::environs::environ::{
+use crate::exports::juju::environs::model::{
     BootstrapResult, Environ, GuestBootstrapFinalizer, GuestEnviron,
 };
 use crate::exports::juju::environs::provider;
-use crate::juju::environs::types::{
+use crate::juju::environs::common::{
     Attrs, BootstrapDialOpts, BootstrapParams, CloudCredential, CloudSpec, Constraints,
     ConstraintsRules, CreateParams, Credential, CredentialAttr, CredentialSchema, Error, ErrorKind,
     FinalizeCredentialParams, Instance, InstanceConfig, InstanceTypesWithCost, OpenParams,
@@ -22,11 +22,11 @@ use crate::juju::environs::types::{
 pub struct Stub;
 
 impl provider::Guest for Stub {
-    fn version() -> u32 {
-        crate::VERSION
+    fn version() -> Result<u32, Error> {
+        Ok(crate::VERSION)
     }
-    fn cloud_schema() -> Option<String> {
-        None
+    fn cloud_schema() -> Result<Option<String>, Error> {
+        Ok(None)
     }
     fn ping(endpoint: String) -> Result<(), Error> {
         crate::ping(endpoint)
@@ -39,7 +39,7 @@ impl provider::Guest for Stub {
     }
     /// `userpass` with a hidden `password`, so a test can check that the
     /// host withholds it.
-    fn credential_schemas() -> Vec<CredentialSchema> {
+    fn credential_schemas() -> Result<Vec<CredentialSchema>, Error> {
         let attr = |name: &str, hidden: bool| CredentialAttr {
             name: name.to_string(),
             description: String::new(),
@@ -50,10 +50,10 @@ impl provider::Guest for Stub {
             optional: false,
             options: Vec::new(),
         };
-        vec![CredentialSchema {
+        Ok(vec![CredentialSchema {
             auth_type: "userpass".to_string(),
             attributes: vec![attr("username", false), attr("password", true)],
-        }]
+        }])
     }
     fn detect_credentials() -> Result<CloudCredential, Error> {
         Err(Error {
@@ -73,7 +73,7 @@ impl provider::Guest for Stub {
     }
 }
 
-impl crate::exports::juju::environs::environ::Guest for Stub {
+impl crate::exports::juju::environs::model::Guest for Stub {
     type Environ = StubEnviron;
     type BootstrapFinalizer = StubFinalizer;
 }
@@ -102,8 +102,8 @@ impl GuestBootstrapFinalizer for StubFinalizer {
 }
 
 impl GuestEnviron for StubEnviron {
-    fn config(&self) -> Attrs {
-        self.config.borrow().clone()
+    fn config(&self) -> Result<Attrs, Error> {
+        Ok(self.config.borrow().clone())
     }
     fn set_config(&self, config: Attrs) -> Result<(), Error> {
         *self.config.borrow_mut() = config;

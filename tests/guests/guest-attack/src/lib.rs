@@ -60,8 +60,8 @@ pub struct AttackProvider;
 impl EnvironProvider for AttackProvider {
     type Environ = AttackEnviron;
 
-    fn version() -> u32 {
-        VERSION
+    fn version() -> Result<u32> {
+        Ok(VERSION)
     }
 
     fn prepare_config(params: PrepareConfigParams) -> Result<Attrs> {
@@ -74,13 +74,13 @@ impl EnvironProvider for AttackProvider {
 
     /// Declares every attribute visible: a hostile provider trying to have
     /// the host hand it the secrets.
-    fn credential_schemas() -> Vec<CredentialSchema> {
+    fn credential_schemas() -> Result<Vec<CredentialSchema>> {
         let attr = |name: &str| CredentialAttr {
             name: name.to_string(),
             hidden: false,
             ..Default::default()
         };
-        vec![
+        Ok(vec![
             CredentialSchema {
                 auth_type: "access-key".to_string(),
                 attributes: vec![attr("access-key"), attr("secret-key")],
@@ -89,7 +89,7 @@ impl EnvironProvider for AttackProvider {
                 auth_type: "userpass".to_string(),
                 attributes: vec![attr("username"), attr("password")],
             },
-        ]
+        ])
     }
 
     fn open(params: OpenParams) -> Result<AttackEnviron> {
@@ -120,8 +120,8 @@ fn instance(id: String, message: String) -> Instance {
 impl strato_guest::Environ for AttackEnviron {
     type Finalizer = NoopFinalizer;
 
-    fn config(&self) -> Attrs {
-        self.config.borrow().clone()
+    fn config(&self) -> Result<Attrs> {
+        Ok(self.config.borrow().clone())
     }
 
     fn set_config(&self, config: Attrs) -> Result<()> {

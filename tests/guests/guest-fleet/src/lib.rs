@@ -26,8 +26,8 @@ pub struct FleetEnviron {
 impl EnvironProvider for FleetProvider {
     type Environ = FleetEnviron;
 
-    fn version() -> u32 {
-        Fleet::version()
+    fn version() -> Result<u32> {
+        Ok(Fleet::version())
     }
 
     fn prepare_config(params: PrepareConfigParams) -> Result<Attrs> {
@@ -38,11 +38,11 @@ impl EnvironProvider for FleetProvider {
         Ok(config)
     }
 
-    fn credential_schemas() -> Vec<CredentialSchema> {
-        vec![CredentialSchema {
+    fn credential_schemas() -> Result<Vec<CredentialSchema>> {
+        Ok(vec![CredentialSchema {
             auth_type: "empty".to_string(),
             attributes: Vec::new(),
-        }]
+        }])
     }
 
     fn open(params: OpenParams) -> Result<FleetEnviron> {
@@ -56,8 +56,8 @@ impl EnvironProvider for FleetProvider {
 impl Environ for FleetEnviron {
     type Finalizer = NoopFinalizer;
 
-    fn config(&self) -> Attrs {
-        self.config.borrow().clone()
+    fn config(&self) -> Result<Attrs> {
+        Ok(self.config.borrow().clone())
     }
 
     fn set_config(&self, config: Attrs) -> Result<()> {

@@ -14,7 +14,7 @@
 //! after a misbehaving one works.
 
 wit_bindgen::generate!({
-    world: "juju:environs/base-provider@0.1.0",
+    world: "juju:environs/base-provider@0.2.0",
     path: "../../../wit",
     generate_all,
 });
@@ -24,7 +24,7 @@ mod stub;
 
 use std::hint::black_box;
 
-use juju::environs::types::{Error, Instance, InstanceState, InstanceStatus};
+use juju::environs::common::{Error, Instance, InstanceState, InstanceStatus};
 
 /// What `version()` answers.
 pub const VERSION: u32 = 7;

@@ -4,7 +4,7 @@
 //! works, and `ping` fails with an error naming the socket import.
 
 wit_bindgen::generate!({
-    world: "juju:environs/base-provider@0.1.0",
+    world: "juju:environs/base-provider@0.2.0",
     path: "../../../wit",
     generate_all,
 });
@@ -12,7 +12,7 @@ wit_bindgen::generate!({
 #[path = "../../shared/stub.rs"]
 mod stub;
 
-use juju::environs::types::{Error, ErrorKind, Instance};
+use juju::environs::common::{Error, ErrorKind, Instance};
 
 /// What `version()` answers.
 pub const VERSION: u32 = 1;
