@@ -1,7 +1,8 @@
 """The component's entry module: one class per exported interface, named
-as componentize-py expects (`Provider`, `Firewaller`, …). The `environ`
-interface holds only the `environ` resource, so it needs no class here:
-`Provider.open` returns `dummy.environ.Environ` objects."""
+as componentize-py expects (`Provider`, `Firewaller`, …). The `model`
+interface holds only resources (`environ`, `bootstrap-finalizer`) and a
+record, so it needs no class here: `Provider.open` returns
+`dummy.environ.Environ` objects."""
 
 from dummy.firewall import Firewaller, InstanceFirewaller
 from dummy.provider import Provider

@@ -2,7 +2,7 @@
 // (state.js). Every call re-reads the model's state, so two instances
 // sharing a state directory see the same model.
 
-import { infof } from "juju:environs/bootstrap-context@0.1.0";
+import { infof } from "juju:environs/bootstrap-context@0.2.0";
 import * as A from "./attrs.js";
 import * as config from "./config.js";
 import { alreadyExists, guard, notBootstrapped, notFound, notImplemented, notValid } from "./errors.js";
@@ -57,7 +57,7 @@ export class Environ {
   }
 
   config() {
-    return A.clone(this.attrs);
+    return guard(() => A.clone(this.attrs));
   }
 
   setConfig(attrs) {

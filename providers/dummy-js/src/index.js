@@ -1,14 +1,14 @@
 // Strato's dummy provider in JavaScript: Juju's `provider/dummy` with its
 // state in the granted state directory, exporting the required interfaces
-// (`provider`, `environ`) and three optional ones: `firewaller`,
+// (`provider`, `model`) and three optional ones: `firewaller`,
 // `instance-firewaller` and `availability-zones` (world `dummy-js`,
 // wit/world.wit). Optional interfaces it does not implement are simply not
 // exported.
 //
 // componentize-qjs maps each exported WIT interface to an export of this
 // module named in camelCase: functions are its properties, a resource is a
-// class (`environ.Environ`). A `result<T, error>` is a return of T or a
-// throw of an `error` record.
+// class (`model.Environ`). Every contract function returns a
+// `result<T, error>`: a return of T or a throw of an `error` record.
 
 import { BootstrapFinalizer, Environ } from "./environ.js";
 import { guard, notFound, notSupported, notValid } from "./errors.js";
@@ -18,7 +18,9 @@ import { ZONES, checkZone, placementZone } from "./zones.js";
 
 export const provider = providerFns;
 
-export const environ = { Environ, BootstrapFinalizer };
+// The `model` interface holds the `environ` resource (`Environ`) and
+// `bootstrap-finalizer` (`BootstrapFinalizer`).
+export const model = { Environ, BootstrapFinalizer };
 
 // ------------------------------------------------------------------ ports
 
@@ -71,7 +73,7 @@ export const instanceFirewaller = {
 // ------------------------------------------------------------------ zones
 
 export const availabilityZones = {
-  availabilityZones: (_env) => ZONES.map(([name, available]) => ({ name, available })),
+  availabilityZones: (_env) => guard(() => ZONES.map(([name, available]) => ({ name, available }))),
 
   instanceAvailabilityZoneNames: (env, ids) =>
     guard(() => {

@@ -1,8 +1,8 @@
 // Starting instances and describing them: ids, addresses, hardware from
 // constraints, volumes and the instance-type table.
 
-import { status } from "juju:environs/call-context@0.1.0";
-import { matchingInstanceTypes } from "juju:environs/instance-types@0.1.0";
+import { status } from "juju:environs/call-context@0.2.0";
+import { matchingInstanceTypes } from "juju:environs/instance-types@0.2.0";
 import * as A from "./attrs.js";
 import { alreadyExists, notValid, zoneIndependent } from "./errors.js";
 import { takeFault } from "./faults.js";

@@ -4,6 +4,10 @@ import * as config from "./config.js";
 import { Environ } from "./environ.js";
 import { guard, notImplemented } from "./errors.js";
 
+// Every function here returns `result<T, error>` (0.2.0): it returns T or
+// throws an `error` record; `guard` turns a JavaScript exception into one.
+// The constant answers below cannot fail, so they need no guard.
+
 /** Juju's dummy is at 0; so is this port (it has no upgrade steps). */
 export function version() {
   return 0;

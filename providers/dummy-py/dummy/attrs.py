@@ -4,8 +4,8 @@ an integer may arrive as text."""
 
 from typing import List, Optional, Tuple
 
-from wit_world.imports import types
-from wit_world.imports.types import (
+from wit_world.imports import common
+from wit_world.imports.common import (
     Value_Boolean,
     Value_Float,
     Value_Int,
@@ -17,7 +17,7 @@ from wit_world.imports.types import (
 
 from .errors import not_valid
 
-Attrs = List[Tuple[str, types.Value]]
+Attrs = List[Tuple[str, common.Value]]
 
 _TYPE_NAMES = {
     Value_Boolean: "bool",
@@ -30,14 +30,14 @@ _TYPE_NAMES = {
 }
 
 
-def get(attrs: Attrs, key: str) -> Optional[types.Value]:
+def get(attrs: Attrs, key: str) -> Optional[common.Value]:
     for k, v in attrs:
         if k == key:
             return v
     return None
 
 
-def set_value(attrs: Attrs, key: str, value: types.Value) -> None:
+def set_value(attrs: Attrs, key: str, value: common.Value) -> None:
     for i, (k, _) in enumerate(attrs):
         if k == key:
             attrs[i] = (key, value)
@@ -45,12 +45,12 @@ def set_value(attrs: Attrs, key: str, value: types.Value) -> None:
     attrs.append((key, value))
 
 
-def set_default(attrs: Attrs, key: str, value: types.Value) -> None:
+def set_default(attrs: Attrs, key: str, value: common.Value) -> None:
     if get(attrs, key) is None:
         attrs.append((key, value))
 
 
-def _wrong_type(key: str, want: str, got: types.Value):
+def _wrong_type(key: str, want: str, got: common.Value):
     return not_valid(f"{key}: expected {want}, got {_TYPE_NAMES.get(type(got), '?')}")
 
 

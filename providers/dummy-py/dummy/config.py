@@ -4,7 +4,7 @@
 
 from typing import List, Optional
 
-from wit_world.imports.types import Value_Boolean, Value_Text
+from wit_world.imports.common import Value_Boolean, Value_Text
 
 from . import attrs as A
 from .errors import not_valid, other

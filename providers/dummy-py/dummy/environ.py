@@ -4,9 +4,9 @@ directory see the same model."""
 
 from typing import List, Optional
 
-from wit_world.exports.environ import BootstrapResult
+from wit_world.exports.model import BootstrapResult
 from wit_world.imports import bootstrap_context, log
-from wit_world.imports.types import (
+from wit_world.imports.common import (
     BootstrapDialOpts,
     BootstrapParams,
     CloudSpec,

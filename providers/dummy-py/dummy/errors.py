@@ -1,7 +1,7 @@
 """Errors as the contract carries them: `raise fail(...)` in any method."""
 
 from componentize_py_types import Err
-from wit_world.imports.types import Error, ErrorKind
+from wit_world.imports.common import Error, ErrorKind
 
 
 def fail(kind: ErrorKind, message: str, zone_independent: bool = False) -> Err:

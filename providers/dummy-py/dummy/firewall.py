@@ -9,7 +9,7 @@ Stored as dicts {"protocol", "from", "to", "cidrs"}.
 
 from typing import Any, Dict, List
 
-from wit_world.imports.types import IngressRule
+from wit_world.imports.common import IngressRule
 
 from .errors import not_found, not_valid, other
 

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 
 from componentize_py_types import Err
 from wit_world.imports import call_context, instance_types, log
-from wit_world.imports.types import (
+from wit_world.imports.common import (
     AddressScope,
     AddressType,
     Constraints,

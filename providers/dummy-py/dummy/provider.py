@@ -2,7 +2,7 @@
 
 from typing import List, Optional
 
-from wit_world.imports.types import (
+from wit_world.imports.common import (
     CloudCredential,
     Credential,
     CredentialAttr,

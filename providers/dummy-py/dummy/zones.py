@@ -2,7 +2,7 @@
 
 from typing import List, Optional
 
-from wit_world.imports.types import AvailabilityZone, StartInstanceParams
+from wit_world.imports.common import AvailabilityZone, StartInstanceParams
 
 from .errors import not_supported, not_valid, other
 

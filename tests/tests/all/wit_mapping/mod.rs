@@ -54,6 +54,8 @@ fn readme() -> Readme {
     Readme::parse(&read(&repo_root().join("wit/README.md")))
 }
 
+/// The current contract: `wit/*.wit` (with the WASI packages of `wit/deps/`);
+/// the frozen `wit/since_v*/` directories are not part of it.
 fn wit() -> Wit {
     Wit::load(&repo_root().join("wit"))
 }
@@ -145,9 +147,9 @@ fn backticked(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// A backticked token that names a WIT item: `environ`, `types.constraints`,
-/// `environ.start-instance`, `environ.bootstrap-finalizer.finalize`,
-/// `types.error.zone-independent`.
+/// A backticked token that names a WIT item: `model`, `common.constraints`,
+/// `model.environ.start-instance`, `model.bootstrap-finalizer.finalize`,
+/// `common.error.zone-independent`.
 fn is_wit_ref(token: &str) -> bool {
     !token.is_empty()
         && token.split('.').all(|part| {
@@ -174,6 +176,15 @@ impl Wit {
         Wit { resolve, package }
     }
 
+    /// The package's version (`0.2.0`).
+    fn version(&self) -> String {
+        let name = &self.resolve.packages[self.package].name;
+        name.version
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     fn interface(&self, name: &str) -> Option<&wit_parser::Interface> {
         let id = self.resolve.packages[self.package].interfaces.get(name)?;
         Some(&self.resolve.interfaces[*id])
@@ -189,12 +200,7 @@ impl Wit {
         let has_fn = |n: &str| iface.functions.contains_key(n);
         match parts.as_slice() {
             [_] => true,
-            [i, item] => {
-                has_fn(item)
-                    || iface.types.contains_key(*item)
-                    || has_fn(&format!("[method]{i}.{item}"))
-                    || has_fn(&format!("[static]{i}.{item}"))
-            }
+            [_, item] => has_fn(item) || iface.types.contains_key(*item),
             [_, ty, member] => {
                 if has_fn(&format!("[method]{ty}.{member}"))
                     || has_fn(&format!("[static]{ty}.{member}"))
@@ -217,8 +223,9 @@ impl Wit {
     }
 
     /// Every function of every interface, named as the README names it:
-    /// `firewaller.open-ports`, `environ.start-instance` (a method of the
-    /// resource named like its interface), `environ.bootstrap-finalizer.finalize`.
+    /// `firewaller.open-ports`, `model.environ.start-instance` (a method of
+    /// the `environ` resource of the `model` interface),
+    /// `model.bootstrap-finalizer.finalize`.
     fn functions(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (iface_name, id) in &self.resolve.packages[self.package].interfaces {
@@ -230,7 +237,6 @@ impl Wit {
                     _ if name.starts_with("[constructor]") => {
                         format!("{iface_name}.{}", &name["[constructor]".len()..])
                     }
-                    Some((res, m)) if res == iface_name => format!("{iface_name}.{m}"),
                     Some((res, m)) => format!("{iface_name}.{res}.{m}"),
                     None => format!("{iface_name}.{name}"),
                 };
@@ -405,4 +411,20 @@ fn every_wit_function_has_a_row() {
         .filter(|f| !named.contains(f))
         .collect();
     assert_none_missing(&missing, "no row of wit/README.md maps these WIT functions");
+}
+
+/// The README's header names the version in `wit/`, which is not the frozen
+/// 0.1.0 of `wit/since_v0.1.0/` (that one must stay 0.1.0).
+#[test]
+fn readme_names_the_current_version() {
+    let current = wit().version();
+    let header = format!("# `juju:environs@{current}`");
+    let text = read(&repo_root().join("wit/README.md"));
+    assert!(
+        text.starts_with(&header),
+        "wit/README.md should start with {header:?}"
+    );
+    let frozen = Wit::load(&repo_root().join("wit/since_v0.1.0")).version();
+    assert_eq!(frozen, "0.1.0", "wit/since_v0.1.0 holds another version");
+    assert_ne!(current, frozen, "wit/ still holds the frozen version");
 }
