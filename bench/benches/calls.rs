@@ -6,7 +6,11 @@
 //! - `native`: compiled into this process, called through a
 //!   `Box<dyn FleetApi>` — the limit;
 //! - `plugin`: the `fleet-plugin` process, spawned once, one JSON line each
-//!   way per call over stdin/stdout.
+//!   way per call over stdin/stdout (the cheapest possible plugin);
+//! - `grpc`: the `fleet-plugin-h2` process, spawned once, one HTTP/2 stream
+//!   per call over a Unix socket with the same JSON in gRPC frames (the
+//!   transport of go-plugin, Terraform's and Pulumi's plugins), awaited
+//!   like the sandbox.
 //!
 //! Calls: `version` (small), `instances` with 100 ids, `start-instance` with
 //! the conformance kit's realistic parameters (`params::start_params`).
@@ -22,14 +26,19 @@ use anyhow::Result;
 use std::hint::black_box;
 
 use criterion::Criterion;
+use strato_bench::grpc::H2PluginClient;
 use strato_bench::native::{self, FleetApi};
 use strato_bench::plugin::PluginClient;
-use strato_bench::{FLEET, open, print_criterion_ratio, runtime, tokio_rt};
+use strato_bench::{FLEET, config, open, print_criterion_ratio, runtime, tokio_rt};
+use strato_runtime::config::Pooling;
 use strato_runtime::types::StartInstanceParams;
+use strato_runtime::{Runtime, RuntimeConfig};
 use strato_tests::conformance::{Fixture, params};
 
 /// Parameters are cloned ahead of the timed calls this many at a time.
 const CHUNK: u64 = 256;
+/// Instances of the pool whose memories get no 4 GiB reservation.
+const BOUNDS_CHECKED_POOL: u32 = 5_000;
 
 fn main() -> Result<()> {
     let rt = tokio_rt()?;
@@ -40,8 +49,22 @@ fn main() -> Result<()> {
 
     let strato = runtime()?;
     let (handle, env) = rt.block_on(open(&strato, FLEET))?;
+    // The same guest in a pool too large for wasmtime's 4 GiB reservation
+    // per memory (see `reservations` in runtime/src/engine.rs): its code
+    // has bounds checks compiled in.
+    let checked_rt = Runtime::new(RuntimeConfig {
+        pooling: Some(Pooling {
+            max_instances: BOUNDS_CHECKED_POOL,
+            ..Pooling::default()
+        }),
+        ..config()
+    })?;
+    let (_checked_handle, checked_env) = rt.block_on(open(&checked_rt, FLEET))?;
     let native: Box<dyn FleetApi> = native::boxed();
     let mut plugin = PluginClient::spawn(Path::new(env!("CARGO_BIN_EXE_fleet-plugin")))?;
+    let grpc = rt.block_on(H2PluginClient::spawn(Path::new(env!(
+        "CARGO_BIN_EXE_fleet-plugin-h2"
+    ))))?;
 
     let ids: Vec<String> = (0..100).map(|i| format!("i-{i}")).collect();
     let start = params::start_params(&Fixture::dummy(), "1", params::FAKE_NONCE);
@@ -49,7 +72,7 @@ fn main() -> Result<()> {
     // The three variants must agree before they are timed.
     let v = rt.block_on(handle.version())?;
     anyhow::ensure!(
-        v == native.version() && v == plugin.version()?,
+        v == native.version() && v == plugin.version()? && v == rt.block_on(grpc.version())?,
         "versions differ"
     );
     let a = rt.block_on(env.instances(&ids))?;
@@ -61,11 +84,19 @@ fn main() -> Result<()> {
         a == plugin.instances(&ids)?,
         "sandbox and plugin instances differ"
     );
+    anyhow::ensure!(
+        a == rt.block_on(grpc.instances(&ids))?,
+        "sandbox and grpc instances differ"
+    );
     let s = rt.block_on(env.start_instance(start.clone()))?;
     let n = native.start_instance(start.clone())?;
     let p = plugin.start_instance(start.clone())?;
+    let q = rt.block_on(grpc.start_instance(start.clone()))?;
     anyhow::ensure!(
-        s.hardware == n.hardware && n.hardware == p.hardware && s.display_name == p.display_name,
+        s.hardware == n.hardware
+            && n.hardware == p.hardware
+            && s.display_name == p.display_name
+            && q.hardware == p.hardware,
         "start-instance results differ"
     );
 
@@ -86,6 +117,17 @@ fn main() -> Result<()> {
         g.bench_function("plugin", |b| {
             b.iter(|| black_box(plugin.version().expect("plugin version")))
         });
+        g.bench_function("grpc", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        black_box(grpc.version().await.expect("grpc version"));
+                    }
+                    t.elapsed()
+                })
+            })
+        });
         g.finish();
     }
     {
@@ -101,11 +143,38 @@ fn main() -> Result<()> {
                 })
             })
         });
+        g.bench_function("sandbox-bounds-checked", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        black_box(
+                            checked_env
+                                .instances(black_box(&ids))
+                                .await
+                                .expect("instances"),
+                        );
+                    }
+                    t.elapsed()
+                })
+            })
+        });
         g.bench_function("native", |b| {
             b.iter(|| black_box(native.instances(black_box(&ids)).expect("instances")))
         });
         g.bench_function("plugin", |b| {
             b.iter(|| black_box(plugin.instances(black_box(&ids)).expect("instances")))
+        });
+        g.bench_function("grpc", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        black_box(grpc.instances(black_box(&ids)).await.expect("instances"));
+                    }
+                    t.elapsed()
+                })
+            })
         });
         g.finish();
     }
@@ -140,9 +209,26 @@ fn main() -> Result<()> {
                 })
             })
         });
+        g.bench_function("grpc", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for batch in chunks(iters, &start) {
+                        let t = Instant::now();
+                        for p in batch {
+                            black_box(grpc.start_instance(p).await.expect("start"));
+                        }
+                        total += t.elapsed();
+                    }
+                    total
+                })
+            })
+        });
         g.finish();
     }
     c.final_summary();
+    drop(checked_env);
+    drop(grpc);
     drop(env);
     drop(handle);
 
@@ -168,6 +254,14 @@ fn main() -> Result<()> {
         };
         print_criterion_ratio(
             group,
+            "grpc",
+            "sandbox",
+            &format!("{name}: grpc plugin / sandbox"),
+            plugin_target,
+            true,
+        );
+        print_criterion_ratio(
+            group,
             "sandbox",
             "native",
             &format!("{name}: sandbox / native"),
@@ -175,6 +269,14 @@ fn main() -> Result<()> {
             false,
         );
     }
+    print_criterion_ratio(
+        "calls-instances100",
+        "sandbox-bounds-checked",
+        "sandbox",
+        "instances(100): bounds-checked / 4 GiB reservation",
+        f64::INFINITY,
+        false,
+    );
     Ok(())
 }
 

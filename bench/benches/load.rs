@@ -4,8 +4,10 @@
 //!   component: inspect + `Component::new` (Cranelift) + link + trial
 //!   instantiation — what the first start of a host pays.
 //! - `load/<component>/cached`: a fresh runtime whose disk cache holds the
-//!   component's artifact: inspect + verified read + deserialize + link +
-//!   trial instantiation — every later start.
+//!   component's artifact: sha256 of the component + the cache's checks
+//!   (owner, mode, tagged record, length) + `deserialize_file` (mmap) +
+//!   link — every later start. The cached `ComponentInfo` replaces
+//!   `inspect` and the trial instantiation is skipped (`runtime/src/cache.rs`).
 //!   Runtime creation itself is outside the timing (`iter_batched`).
 //!   The Python and JavaScript cold compiles take seconds each, so they are
 //!   timed by a short loop of our own (`STRATO_BENCH_COLD_SAMPLES`, default
@@ -161,9 +163,13 @@ fn main() -> Result<()> {
 
 /// `load-parts/<step>/<component>`: where a cached load's time goes —
 /// `inspect` (the runtime's check of the component's imports and exports,
-/// a full parse) and a bare wasmtime `Component::deserialize` of the
-/// component's artifact on a default engine (the floor of any cached load).
+/// a full parse; a cache hit no longer runs it), the component's SHA-256
+/// (its identity; a cache hit reads it from the record) and BLAKE3 (the
+/// caches' key, computed on every load), and a bare wasmtime
+/// `Component::deserialize` from bytes vs `deserialize_file` (mmap, what a
+/// cache hit does) of the component's artifact on a default engine.
 fn parts(c: &mut Criterion) -> Result<()> {
+    let dir = tempfile::tempdir().context("artifact dir")?;
     let mut cfg = wasmtime::Config::new();
     cfg.wasm_component_model(true);
     let engine = wasmtime::Engine::new(&cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -176,12 +182,27 @@ fn parts(c: &mut Criterion) -> Result<()> {
         let artifact = wasmtime::component::Component::new(&engine, &bytes)
             .and_then(|c| c.serialize())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        group.bench_function(format!("sha256/{}", g.label), |b| {
+            b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(&bytes))
+        });
+        group.bench_function(format!("blake3/{}", g.label), |b| {
+            b.iter(|| blake3::hash(&bytes))
+        });
         group.bench_function(format!("deserialize/{}", g.label), |b| {
             b.iter(|| {
                 // SAFETY: `artifact` was serialized just above by this
                 // process with this engine.
                 unsafe { wasmtime::component::Component::deserialize(&engine, &artifact) }
                     .expect("deserialize")
+            })
+        });
+        let file = dir.path().join(format!("{}.cwasm", g.label));
+        std::fs::write(&file, &artifact).context("write artifact")?;
+        group.bench_function(format!("deserialize_file/{}", g.label), |b| {
+            b.iter(|| {
+                // SAFETY: as above, written to a private temporary directory.
+                unsafe { wasmtime::component::Component::deserialize_file(&engine, &file) }
+                    .expect("deserialize_file")
             })
         });
     }

@@ -8,13 +8,16 @@
 //!   [`criterion_median`] (a bench's median from criterion's estimates),
 //!   [`print_ratio`];
 //! - resident memory from `/proc/self/statm` ([`rss_bytes`]);
-//! - the two non-sandbox variants of the call benchmark: [`native`]
-//!   (in-process trait object) and [`plugin`] (a separate process).
+//! - the non-sandbox variants of the call benchmark: [`native`]
+//!   (in-process trait object), [`plugin`] (a separate process, JSON lines
+//!   over a pipe) and [`grpc`] (a separate process, HTTP/2 over a Unix
+//!   socket, the transport of go-plugin).
 //!
 //! Figures are noisy on a shared 2-core machine: compare variants measured
 //! in the same run (ratios), not absolute times across runs.
 
 pub mod ec2_native;
+pub mod grpc;
 pub mod native;
 pub mod plugin;
 

@@ -90,46 +90,74 @@ impl PluginClient {
 
     /// `provider.version`.
     pub fn version(&mut self) -> Result<u32> {
-        match self.call(&Request::Version)? {
-            Response::Version(v) => Ok(v),
-            other => Err(unexpected(other)),
-        }
+        version_of(self.call(&Request::Version)?)
     }
 
     /// `environ.instances`: every id found, in request order.
     pub fn instances(&mut self, ids: &[String]) -> Result<Vec<Instance>> {
         let req = Request::Instances { ids: ids.to_vec() };
-        match self.call(&req)? {
-            Response::Instances(slots) => slots
-                .into_iter()
-                .zip(ids)
-                .map(|(m, id)| {
-                    m.map(native::instance)
-                        .ok_or_else(|| anyhow!("{id} not found"))
-                })
-                .collect(),
-            other => Err(unexpected(other)),
-        }
+        instances_of(self.call(&req)?, ids)
     }
 
     /// `environ.start-instance`.
     pub fn start_instance(&mut self, p: StartInstanceParams) -> Result<StartInstanceResult> {
         let spec = Box::new(native::start_spec(p));
-        match self.call(&Request::Start { spec })? {
-            Response::Started(s) => {
-                let hardware = native::hardware(&s.machine);
-                Ok(StartInstanceResult {
-                    display_name: s.display_name,
-                    instance: native::instance(s.machine),
-                    config: None,
-                    hardware: Some(hardware),
-                    network_info: Vec::new(),
-                    volumes: Vec::new(),
-                    volume_attachments: Vec::new(),
-                })
-            }
-            other => Err(unexpected(other)),
+        started_of(self.call(&Request::Start { spec })?)
+    }
+}
+
+/// The answer to [`Request::Version`].
+pub(crate) fn version_of(r: Response) -> Result<u32> {
+    match r {
+        Response::Version(v) => Ok(v),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The answer to [`Request::Instances`] for `ids`, converted.
+pub(crate) fn instances_of(r: Response, ids: &[String]) -> Result<Vec<Instance>> {
+    match r {
+        Response::Instances(slots) => slots
+            .into_iter()
+            .zip(ids)
+            .map(|(m, id)| {
+                m.map(native::instance)
+                    .ok_or_else(|| anyhow!("{id} not found"))
+            })
+            .collect(),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The answer to [`Request::Start`], converted.
+pub(crate) fn started_of(r: Response) -> Result<StartInstanceResult> {
+    match r {
+        Response::Started(s) => {
+            let hardware = native::hardware(&s.machine);
+            Ok(StartInstanceResult {
+                display_name: s.display_name,
+                instance: native::instance(s.machine),
+                config: None,
+                hardware: Some(hardware),
+                network_info: Vec::new(),
+                volumes: Vec::new(),
+                volume_attachments: Vec::new(),
+            })
         }
+        other => Err(unexpected(other)),
+    }
+}
+
+/// Serves one request with `fleet` (both plugin binaries).
+pub fn serve(fleet: &mut strato_fleet::Fleet, request: &[u8]) -> Response {
+    match serde_json::from_slice::<Request>(request) {
+        Ok(Request::Version) => Response::Version(strato_fleet::Fleet::version()),
+        Ok(Request::Instances { ids }) => Response::Instances(fleet.instances(&ids)),
+        Ok(Request::Start { spec }) => match fleet.start(&spec) {
+            Ok(s) => Response::Started(s),
+            Err(e) => Response::Refused(e),
+        },
+        Err(e) => Response::BadRequest(e.to_string()),
     }
 }
 

@@ -30,6 +30,13 @@ pub struct RuntimeConfig {
     /// the runtime falls back to on demand and logs it
     /// ([`Runtime::pooling`](crate::Runtime::pooling) tells which is used).
     pub pooling: Option<Pooling>,
+    /// Hash every cached artifact (BLAKE3 of the whole file, against the
+    /// digest recorded when it was written) before deserializing it.
+    /// Default `false`: a cached load then costs the same for any size of
+    /// artifact, and what the hash would add is detecting a same-length
+    /// change by this same user or by silent disk corruption (see
+    /// `runtime/src/cache.rs`).
+    pub verify_cache: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -39,6 +46,7 @@ impl Default for RuntimeConfig {
             call_timeout: Duration::from_secs(120),
             memory_limit: 256 << 20,
             pooling: Some(Pooling::default()),
+            verify_cache: false,
         }
     }
 }
@@ -50,11 +58,14 @@ impl Default for RuntimeConfig {
 /// A provider instance (one isolation domain) takes one component slot,
 /// its core instances, one linear memory slot per memory (Rust guests
 /// have one) and one table slot per table. Each memory slot reserves
-/// address space for the largest memory a grant may allow (by default
-/// [`RuntimeConfig::memory_limit`] rounded up to 64 KiB) plus a guard
-/// region; nothing is resident until the guest touches it. With the
-/// defaults (1,000 instances, 256 MiB) the pool reserves about 0.6 TiB
-/// of address space and no memory.
+/// address space plus a 32 MiB guard region; nothing is resident until the
+/// guest touches it. Pools of up to about 4,000 instances reserve 4 GiB
+/// per memory slot, wasmtime's default, which lets compiled guest code
+/// skip bounds checks (the default 1,000 instances reserve 8 TiB of
+/// address space and no memory); larger pools, or when that much cannot
+/// be reserved, reserve only the largest memory a grant may allow (by
+/// default [`RuntimeConfig::memory_limit`] rounded up to 64 KiB: 10,000
+/// instances in about 6 TiB) and compile bounds checks in.
 ///
 /// Linux also counts mappings (`vm.max_map_count`, 65,530 by default): a
 /// live instance takes about 4 and each call slot 2 (its stack and guard

@@ -1,6 +1,6 @@
 //! The [`Runtime`]: one wasmtime engine with epoch interruption, its epoch
 //! ticker, the sandbox linker, and the compile caches (in memory per
-//! sha256, on disk across processes).
+//! component, on disk across processes: `cache.rs`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -13,7 +13,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::audit::{Actor, Audit, Capability, Decision};
 use crate::bindings::Indices;
-use crate::cache::ArtifactCache;
+use crate::cache::{ArtifactCache, Hit, Lookup};
 use crate::component::{Component, ComponentInner};
 use crate::config::{Pooling, RuntimeConfig};
 use crate::error::{Error, Result};
@@ -67,7 +67,12 @@ impl Runtime {
             .and_then(|()| host::add_to_linker(&mut linker))
             .map_err(|e| Error::Engine(format!("cannot build the sandbox linker: {e}")))?;
         let disk = match &config.cache_dir {
-            Some(dir) => Some(ArtifactCache::open(dir, &engine_id(&engine))?),
+            Some(dir) => Some(ArtifactCache::open(
+                dir,
+                &engine_id(&engine),
+                &checked_under(&config, pooling.as_ref()),
+                config.verify_cache,
+            )?),
             None => None,
         };
         Ok(Runtime {
@@ -116,13 +121,17 @@ impl Runtime {
     /// export `juju:environs/provider` (another world), and a component that
     /// imports anything the sandbox does not offer.
     pub async fn load_bytes(&self, bytes: &[u8]) -> Result<Component> {
-        let loaded = self.load_checked(bytes).await;
-        let sha256 = crate::inspect::sha256_hex(bytes);
-        let actor = Actor {
-            provider: sha256[..12].to_string(),
-            sha256,
-            ..Actor::default()
-        };
+        // The key of both caches: BLAKE3 of the bytes, as collision-resistant
+        // as the SHA-256 that names the component (in its info and the
+        // audit) and several times faster; a cache hit reads the SHA-256
+        // from the record written with the artifact instead of hashing the
+        // component a second time.
+        let key = blake3::hash(bytes).to_hex();
+        let loaded = self.load_checked(bytes, &key).await;
+        let actor = load_actor(match &loaded {
+            Ok(c) => c.info().sha256.clone(),
+            Err(_) => crate::inspect::sha256_hex(bytes),
+        });
         let destination = format!("{} bytes", bytes.len());
         let event = match &loaded {
             Ok(c) => actor.event(
@@ -142,71 +151,145 @@ impl Runtime {
         loaded
     }
 
-    async fn load_checked(&self, bytes: &[u8]) -> Result<Component> {
-        let info = inspect(bytes)?;
+    async fn load_checked(&self, bytes: &[u8], key: &str) -> Result<Component> {
         let cached = self
             .inner
             .loaded
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&info.sha256)
+            .get(key)
             .map(Component::as_cached);
         if let Some(component) = cached {
             return Ok(component);
         }
-        let (compiled, compile_time) = self.compile(bytes, &info.sha256).await?;
-        let component = self.link(compiled, info, compile_time)?;
-        // One trial instantiation type-checks every export against the
-        // contract now rather than on the first call.
-        drop(crate::ProviderHandle::new(component.clone(), Default::default()).await?);
+        let component = match self.load_cached(bytes, key).await? {
+            Some(component) => component,
+            None => {
+                let info = inspect(bytes)?;
+                let (compiled, compile_time) = self.compile(bytes, &info.sha256).await?;
+                let component = self.link(compiled, info, Some(compile_time))?;
+                self.trial(&component).await?;
+                self.store(key, &component, None).await;
+                component
+            }
+        };
         self.inner
             .loaded
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(component.info().sha256.clone(), component.clone());
+            .insert(key.to_string(), component.clone());
         Ok(component)
     }
 
-    /// Compiled code for `bytes`: from the disk cache when a verified
-    /// artifact exists, else compiled (on a blocking thread) and cached.
-    /// Returns the compile time, `None` when it came from the cache.
-    async fn compile(
-        &self,
-        bytes: &[u8],
-        sha256: &str,
-    ) -> Result<(WasmComponent, Option<Duration>)> {
-        let inner = self.inner.clone();
-        let bytes = bytes.to_vec();
-        let sha256 = sha256.to_string();
-        tokio::task::spawn_blocking(move || -> Result<_> {
-            if let Some(disk) = &inner.disk
-                && let Some(artifact) = disk.load(&sha256)
-            {
-                // SAFETY: `artifact` passed the tag check of the cache: it
-                // is a file this runtime serialized itself with this
-                // engine's configuration (the engine id is part of the tag).
-                match unsafe { WasmComponent::deserialize(&inner.engine, artifact.payload()) } {
-                    Ok(c) => return Ok((c, None)),
-                    Err(e) => {
-                        tracing::warn!(target: "strato::cache", error = %e, "cached artifact rejected by wasmtime; recompiling");
+    /// One trial instantiation type-checks every export against the
+    /// contract (and instantiates under this runtime's limits) now rather
+    /// than on the first call.
+    async fn trial(&self, component: &Component) -> Result<()> {
+        drop(crate::ProviderHandle::new(component.clone(), Default::default()).await?);
+        Ok(())
+    }
+
+    /// The component from the disk cache, `None` when it has no usable
+    /// entry. A record is written only once `inspect`, compilation, linking
+    /// and the trial instantiation all passed, and says which build of the
+    /// runtime under which limits checked it: when that is this one, the
+    /// cached [`ComponentInfo`] replaces `inspect` (no parse of the
+    /// component) and the trial instantiation is skipped, since for the
+    /// same bytes, bindings and limits it can only pass again. Linking
+    /// (`instantiate_pre` against this process's linker, the export
+    /// indices) runs on every load. Otherwise both run again and the record
+    /// is rewritten.
+    async fn load_cached(&self, bytes: &[u8], key: &str) -> Result<Option<Component>> {
+        let Some(disk) = &self.inner.disk else {
+            return Ok(None);
+        };
+        let engine = &self.inner.engine;
+        // On this thread: a few file system calls and a mapping, a few
+        // hundred µs whatever the artifact's size; handing them to the
+        // blocking pool cost more in thread wake-ups than they take.
+        let found = short_blocking(|| {
+            match disk.lookup(key) {
+                Lookup::Miss => None,
+                Lookup::Refused { file, reason } => Some(Err((file, reason))),
+                // SAFETY: the entry passed the cache's checks (see
+                // `cache.rs`): a file this runtime serialized with this
+                // engine's configuration, in a directory only this user
+                // can write, of the length it was written with.
+                Lookup::Hit(hit) => {
+                    match unsafe { WasmComponent::deserialize_file(engine, &hit.artifact) } {
+                        Ok(compiled) => Some(Ok((compiled, *hit))),
+                        Err(e) => {
+                            disk.remove(key);
+                            Some(Err((hit.artifact, format!("wasmtime refused it: {e:#}"))))
+                        }
                     }
                 }
             }
+        });
+        let (compiled, mut hit) = match found {
+            None => return Ok(None),
+            Some(Ok(found)) => found,
+            Some(Err((file, reason))) => {
+                tracing::warn!(target: "strato::cache", path = %file.display(), reason, "cached artifact refused; recompiling");
+                let actor = load_actor(crate::inspect::sha256_hex(bytes));
+                self.inner.audit.record(actor.event(
+                    Capability::Load,
+                    file.display().to_string(),
+                    Decision::Denied,
+                    format!("cached artifact refused, recompiling: {reason}"),
+                ));
+                return Ok(None);
+            }
+        };
+        let Some(info) = hit.info.take() else {
+            let component = self.link(compiled, inspect(bytes)?, None)?;
+            self.trial(&component).await?;
+            self.store(key, &component, Some(hit)).await;
+            return Ok(Some(component));
+        };
+        self.link(compiled, info, None).map(Some)
+    }
+
+    /// Writes `component`'s artifact and record to the disk cache (only
+    /// the record for a `hit` re-checked). Failures are logged: the
+    /// component is loaded either way.
+    async fn store(&self, key: &str, component: &Component, hit: Option<Hit>) {
+        if self.inner.disk.is_none() {
+            return;
+        }
+        let inner = self.inner.clone();
+        let key = key.to_string();
+        let compiled = component.inner.pre.component().clone();
+        let info = component.info().clone();
+        let stored = tokio::task::spawn_blocking(move || {
+            let disk = inner.disk.as_ref().expect("checked above");
+            match hit {
+                Some(hit) => disk.restamp(&key, hit, &info),
+                None => compiled
+                    .serialize()
+                    .map_err(|e| Error::Cache(e.to_string()))
+                    .and_then(|artifact| disk.store(&key, &artifact, &info)),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(Error::Cache(format!("cache task failed: {e}"))));
+        if let Err(e) = stored {
+            tracing::warn!(target: "strato::cache", error = %e, "cannot cache compiled component");
+        }
+    }
+
+    /// Compiles `bytes` on a blocking thread; returns the compile time.
+    async fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(WasmComponent, Duration)> {
+        let engine = self.inner.engine.clone();
+        let bytes = bytes.to_vec();
+        let sha256 = sha256.to_string();
+        tokio::task::spawn_blocking(move || -> Result<_> {
             let start = Instant::now();
-            let compiled = WasmComponent::new(&inner.engine, &bytes)
+            let compiled = WasmComponent::new(&engine, &bytes)
                 .map_err(|e| Error::InvalidComponent(format!("failed to compile: {e:#}")))?;
             let elapsed = start.elapsed();
             tracing::debug!(target: "strato::runtime", sha256, ?elapsed, "compiled component");
-            if let Some(disk) = &inner.disk {
-                let stored = compiled
-                    .serialize()
-                    .map_err(|e| Error::Cache(e.to_string()))
-                    .and_then(|artifact| disk.store(&sha256, &artifact));
-                if let Err(e) = stored {
-                    tracing::warn!(target: "strato::cache", error = %e, "cannot cache compiled component");
-                }
-            }
-            Ok((compiled, Some(elapsed)))
+            Ok((compiled, elapsed))
         })
         .await
         .map_err(|e| Error::Engine(format!("compile task failed: {e}")))?
@@ -281,17 +364,20 @@ fn build_engine(config: &RuntimeConfig) -> Result<(Engine, Option<Pooling>)> {
     wasm.wasm_component_model(true).epoch_interruption(true);
     if let Some(requested) = &config.pooling {
         let pooling = resolve(requested, config.memory_limit);
-        let mut pooled = wasm.clone();
-        configure_pool(&mut pooled, &pooling);
-        match Engine::new(&pooled) {
-            Ok(engine) => {
-                tracing::debug!(target: "strato::runtime", ?pooling, "instances allocated from a pool");
-                return Ok((engine, Some(pooling)));
-            }
-            Err(e) => {
-                tracing::warn!(target: "strato::runtime", error = %e, ?pooling, "cannot reserve the instance pool; allocating instances on demand");
+        for reservation in reservations(&pooling) {
+            let mut pooled = wasm.clone();
+            configure_pool(&mut pooled, &pooling, reservation);
+            match Engine::new(&pooled) {
+                Ok(engine) => {
+                    tracing::debug!(target: "strato::runtime", ?pooling, reservation, "instances allocated from a pool");
+                    return Ok((engine, Some(pooling)));
+                }
+                Err(e) => {
+                    tracing::warn!(target: "strato::runtime", error = %e, ?pooling, reservation, "cannot reserve the instance pool with this reservation per memory");
+                }
             }
         }
+        tracing::warn!(target: "strato::runtime", ?pooling, "allocating instances on demand");
     }
     let engine = Engine::new(&wasm).map_err(|e| Error::Engine(e.to_string()))?;
     Ok((engine, None))
@@ -308,12 +394,44 @@ fn resolve(requested: &Pooling, memory_limit: usize) -> Pooling {
     }
 }
 
-/// Sets `wasm` up for the pool `p` (resolved): each memory slot reserves
-/// exactly the largest memory allowed instead of wasmtime's 4 GiB, so
-/// 10,000 slots fit in a few TiB of address space; the price is explicit
-/// bounds checks in compiled code instead of guard-page elision, which a
-/// provider's short calls do not notice next to the host's work.
-fn configure_pool(wasm: &mut Config, p: &Pooling) {
+/// The address space each memory slot of the pool `p` (resolved) may
+/// reserve, best first. wasmtime's default 4 GiB (plus its 32 MiB guard)
+/// lets Cranelift drop the bounds check of every load and store of a
+/// 32-bit memory — an out-of-bounds access faults in the reservation —
+/// which makes guest code a little faster (`instances(100)` in
+/// `bench/benches/calls.rs`: ~2 % fewer instructions, ~5 % less time on a
+/// noisy machine). It costs address space
+/// only: 2,000 memory slots (the default 1,000 instances) reserve 8 TiB of
+/// x86-64's 128 TiB, 10,000 instances would take 80 TiB. So a pool gets
+/// the large reservation while all its memory slots fit in
+/// [`ELIDING_BUDGET`] (up to about 4,000 instances), else, or when the
+/// large one cannot be reserved, each slot reserves exactly the largest
+/// memory allowed (bounds checks compiled in, 10,000 instances in a few
+/// TiB).
+fn reservations(p: &Pooling) -> Vec<u64> {
+    let memory = p.max_memory.unwrap_or(WASM_PAGE) as u64;
+    let slots = u64::from(p.max_instances.saturating_mul(MEMORIES_PER_INSTANCE));
+    let eliding = slots.saturating_mul(ELIDING_RESERVATION + MEMORY_GUARD) <= ELIDING_BUDGET;
+    if eliding && memory < ELIDING_RESERVATION {
+        vec![ELIDING_RESERVATION, memory]
+    } else {
+        vec![memory]
+    }
+}
+
+/// wasmtime's default reservation per linear memory on 64-bit hosts, the
+/// size at which bounds checks are elided (see [`reservations`]).
+const ELIDING_RESERVATION: u64 = 4 << 30;
+/// wasmtime's default guard region after each memory slot (64-bit hosts).
+const MEMORY_GUARD: u64 = 32 << 20;
+/// The most address space one runtime's pool reserves for memories to get
+/// [`ELIDING_RESERVATION`] per slot: a quarter of x86-64's 128 TiB user
+/// space, so that several runtimes still fit in one process.
+const ELIDING_BUDGET: u64 = 32 << 40;
+
+/// Sets `wasm` up for the pool `p` (resolved) with `reservation` bytes of
+/// address space per memory slot (see [`reservations`]).
+fn configure_pool(wasm: &mut Config, p: &Pooling, reservation: u64) {
     let instances = p.max_instances;
     let memory = p.max_memory.unwrap_or(WASM_PAGE);
     let mut pool = PoolingAllocationConfig::new();
@@ -329,7 +447,8 @@ fn configure_pool(wasm: &mut Config, p: &Pooling) {
     // Freed slots keep nothing resident (wasmtime's default, `madvise`):
     // keeping pages for a faster re-instantiation would cost up to that
     // much per slot ever used, for good, in a host holding thousands.
-    wasm.memory_reservation(memory as u64)
+    wasm.memory_reservation(reservation)
+        .memory_guard_size(MEMORY_GUARD)
         .memory_init_cow(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 }
@@ -340,6 +459,31 @@ fn engine_id(engine: &Engine) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     format!("wasmtime{WASMTIME_MAJOR}-{:016x}", hasher.finish())
+}
+
+/// The audit's actor for loading the component `sha256`.
+fn load_actor(sha256: String) -> Actor {
+    Actor {
+        provider: sha256[..12.min(sha256.len())].to_string(),
+        sha256,
+        ..Actor::default()
+    }
+}
+
+/// Runs `f`, a short blocking step, on this thread; on a multi-thread
+/// runtime the worker's other tasks move to another thread meanwhile.
+fn short_blocking<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// What a cached record's load checks depend on besides the component,
+/// the engine and the runtime build: the limits an instance gets.
+fn checked_under(config: &RuntimeConfig, pooling: Option<&Pooling>) -> String {
+    format!("memory_limit={} pooling={pooling:?}", config.memory_limit)
 }
 
 /// Advances the engine's epoch every tick until the engine is gone.
@@ -382,16 +526,41 @@ mod tests {
     }
 
     #[test]
+    fn pools_too_large_for_4_gib_reservations_get_exact_ones() {
+        let pool = |n| {
+            let requested = Pooling {
+                max_instances: n,
+                ..Pooling::default()
+            };
+            resolve(&requested, 256 << 20)
+        };
+        assert_eq!(reservations(&pool(1_000)), vec![4 << 30, 256 << 20]);
+        assert_eq!(reservations(&pool(10_000)), vec![256 << 20]);
+    }
+
+    #[test]
     fn disk_cache_round_trips_a_real_component() {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::new(Config::new().epoch_interruption(true)).unwrap();
-        let cache = ArtifactCache::open(dir.path(), &engine_id(&engine)).unwrap();
+        let cache = ArtifactCache::open(dir.path(), &engine_id(&engine), "", false).unwrap();
         let compiled = WasmComponent::new(&engine, "(component)").unwrap();
-        cache.store("00", &compiled.serialize().unwrap()).unwrap();
-        let artifact = cache.load("00").unwrap();
-        // SAFETY: verified artifact written by this test's cache.
-        unsafe { WasmComponent::deserialize(&engine, artifact.payload()) }.unwrap();
+        let artifact = compiled.serialize().unwrap();
+        let info = crate::cache::tests::info("00");
+        cache.store("00", &artifact, &info).unwrap();
+        let Lookup::Hit(hit) = cache.lookup("00") else {
+            panic!("not found")
+        };
+        // SAFETY: checked artifact written by this test's cache.
+        unsafe { WasmComponent::deserialize_file(&engine, &hit.artifact) }.unwrap();
         // The engine id is stable for one configuration.
         assert_eq!(engine_id(&engine), engine_id(&engine));
+
+        // A truncated artifact is refused, never mapped.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&hit.artifact)
+            .unwrap();
+        file.set_len(artifact.len() as u64 / 2).unwrap();
+        assert!(matches!(cache.lookup("00"), Lookup::Refused { .. }));
     }
 }

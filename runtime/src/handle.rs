@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::MutexGuard;
-use tokio::time::error::Elapsed;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
@@ -43,9 +42,10 @@ macro_rules! run_on {
                 // Cleared by `settle`; still set if the caller dropped this
                 // future (cancelled the call) before it finished.
                 live.in_call = true;
+                let deadline = live.store.data().clock.deadline;
                 let $store = &mut live.store;
                 let $guests = &live.guests;
-                ::tokio::time::timeout(timeout, $body).await
+                $crate::store::within(deadline, timeout, $body).await
             }
             None => return Err($crate::handle::lost($function)),
         };
@@ -316,7 +316,12 @@ impl ProviderHandle {
     /// Sets the call deadline on the store; returns the timeout to apply.
     pub(crate) fn arm(&self, store: &mut Store<StoreState>, function: &str) -> Duration {
         let timeout = self.timeout();
-        self.inner.scope.update(|a| a.method = function.to_string());
+        self.inner.scope.update(|a| {
+            if a.method != function {
+                a.method.clear();
+                a.method.push_str(function);
+            }
+        });
         let clock = &mut store.data_mut().clock;
         clock.deadline = Some(Instant::now() + timeout);
         clock.expired = false;
@@ -332,7 +337,7 @@ impl ProviderHandle {
         &self,
         guard: &mut LiveGuard<'_>,
         function: &str,
-        outcome: std::result::Result<wasmtime::Result<R>, Elapsed>,
+        outcome: std::result::Result<wasmtime::Result<R>, crate::store::TimedOut>,
     ) -> Result<R> {
         let timeout = self.timeout();
         match outcome {

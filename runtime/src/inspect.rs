@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 /// What a component is, read from its binary (and, once loaded, how it was
 /// compiled).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ComponentInfo {
     /// The `juju:environs` version the component was built against
     /// ("0.2.0", or "0.1.0" for a component built before the 0.2.0 contract).
@@ -79,7 +79,7 @@ macro_rules! optional_interfaces {
     ($($variant:ident => $wit:literal,)*) => {
         /// The optional interfaces of the contract: a provider exports only
         /// those its cloud supports (Juju finds them by type assertion).
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum OptionalInterface {
             $(
                 #[doc = concat!("`juju:environs/", $wit, "`.")]

@@ -9,10 +9,12 @@
 //! through the network capability's send hook, which knows the handle's
 //! domain (cloud and credential), grants, limits and audit scope.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWrite;
 use wasmtime::component::ResourceTable;
@@ -154,6 +156,32 @@ pub(crate) fn new_store(engine: &Engine, spec: StoreSpec<'_>) -> Result<Store<St
     store.epoch_deadline_callback(on_epoch);
     store.set_epoch_deadline(1);
     Ok(store)
+}
+
+/// The call went past its deadline while awaiting the host.
+#[derive(Debug)]
+pub(crate) struct TimedOut;
+
+/// Runs a guest call under its deadline, like `tokio::time::timeout_at`,
+/// but sets the timer only when the call has to wait: most calls finish
+/// in their first poll (the guest's own work is bounded by the epoch
+/// callback, see [`on_epoch`]), and a timer costs a clock read and a
+/// timer-wheel entry per call. `deadline` = the store's call deadline
+/// (see `ProviderHandle::arm`); `None` = `timeout` from now.
+pub(crate) async fn within<F: Future>(
+    deadline: Option<Instant>,
+    timeout: Duration,
+    call: F,
+) -> std::result::Result<F::Output, TimedOut> {
+    let mut call = std::pin::pin!(call);
+    let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+    if let Poll::Ready(out) = first {
+        return Ok(out);
+    }
+    let deadline = deadline.unwrap_or_else(|| Instant::now() + timeout);
+    tokio::time::timeout_at(deadline.into(), call)
+        .await
+        .map_err(|_| TimedOut)
 }
 
 /// Copies the granted environment variables that are set and preopens the

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead as _, BufWriter, Write as _};
 
-use strato_bench::plugin::{Request, Response};
+use strato_bench::plugin::serve;
 use strato_fleet::Fleet;
 
 fn main() -> anyhow::Result<()> {
@@ -13,15 +13,7 @@ fn main() -> anyhow::Result<()> {
     let mut fleet = Fleet::new();
     for line in stdin.lines() {
         let line = line?;
-        let response = match serde_json::from_str::<Request>(&line) {
-            Ok(Request::Version) => Response::Version(Fleet::version()),
-            Ok(Request::Instances { ids }) => Response::Instances(fleet.instances(&ids)),
-            Ok(Request::Start { spec }) => match fleet.start(&spec) {
-                Ok(s) => Response::Started(s),
-                Err(e) => Response::Refused(e),
-            },
-            Err(e) => Response::BadRequest(e.to_string()),
-        };
+        let response = serve(&mut fleet, line.as_bytes());
         serde_json::to_writer(&mut out, &response)?;
         out.write_all(b"\n")?;
         out.flush()?;

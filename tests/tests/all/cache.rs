@@ -97,3 +97,100 @@ async fn tampered_artifact_is_recompiled() {
         .expect("instantiate recompiled");
     assert_eq!(handle.version().await.expect("version"), 7);
 }
+
+fn artifacts_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "cwasm"))
+        .collect()
+}
+
+#[tokio::test]
+async fn changed_file_is_recompiled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("provider.wasm");
+    let cache = dir.path().join("cache");
+    std::fs::copy(guests::GUEST_MISBEHAVE_COMPONENT, &file).expect("copy");
+    let first = cached_runtime(&cache).load_file(&file).await.expect("load");
+    assert!(
+        cached_runtime(&cache)
+            .load_file(&file)
+            .await
+            .expect("reload")
+            .info()
+            .from_cache
+    );
+
+    // Same path, other contents: never the first file's artifact.
+    std::fs::copy(guests::STRATO_DUMMY_COMPONENT, &file).expect("replace");
+    let changed = cached_runtime(&cache)
+        .load_file(&file)
+        .await
+        .expect("load changed");
+    assert!(!changed.info().from_cache, "served a stale artifact");
+    assert_ne!(changed.info().sha256, first.info().sha256);
+}
+
+#[tokio::test]
+async fn truncated_artifact_is_recompiled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = Path::new(guests::GUEST_MISBEHAVE_COMPONENT);
+    cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("first load");
+    let artifacts = artifacts_under(dir.path());
+    assert_eq!(artifacts.len(), 1, "{artifacts:?}");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&artifacts[0])
+        .expect("open artifact");
+    let len = f.metadata().expect("stat").len();
+    f.set_len(len / 2).expect("truncate");
+
+    let reloaded = cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("reload");
+    assert!(
+        !reloaded.info().from_cache,
+        "a truncated artifact must not be mapped"
+    );
+    let handle = reloaded
+        .instantiate(Default::default())
+        .await
+        .expect("instantiate");
+    assert_eq!(handle.version().await.expect("version"), 7);
+    assert!(
+        cached_runtime(dir.path())
+            .load_file(path)
+            .await
+            .expect("third load")
+            .info()
+            .from_cache,
+        "the recompiled artifact is cached again"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn artifact_others_can_write_is_recompiled() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = Path::new(guests::GUEST_MISBEHAVE_COMPONENT);
+    cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("first load");
+    for f in artifacts_under(dir.path()) {
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    }
+    let reloaded = cached_runtime(dir.path())
+        .load_file(path)
+        .await
+        .expect("reload");
+    assert!(
+        !reloaded.info().from_cache,
+        "a file others can write must not be mapped"
+    );
+}
