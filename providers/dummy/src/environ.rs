@@ -93,6 +93,10 @@ impl Environ for DummyEnviron {
     type Finalizer = DummyFinalizer;
 
     fn config(&self) -> Result<Attrs> {
+        // `Config` in `broken` is ours, not Juju's: since contract 0.2.0
+        // `config` can fail with an error instead of trapping, and this
+        // lets the tests see that error reach the host.
+        self.cfg()?.check_broken("Config")?;
         Ok(self.config.borrow().clone())
     }
 

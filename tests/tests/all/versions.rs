@@ -203,6 +203,43 @@ async fn the_0_2_0_dummy_answers_the_same_calls() {
     exercise(&component).await;
 }
 
+/// 0.2.0 gave `environ.config` (and seven other functions) a `result`: a
+/// provider's failure there reaches the host as its own error, and the
+/// instance keeps serving, where a 0.1.0 provider could only trap.
+#[tokio::test]
+async fn a_0_2_0_config_error_reaches_the_host_without_a_trap() {
+    let rt = runtime(Duration::from_secs(60));
+    let component = load(&rt, guests::STRATO_DUMMY_COMPONENT).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let grants = Grants {
+        state_dir: Some(state.path().to_path_buf()),
+        ..Grants::default()
+    };
+    let handle = component.instantiate(grants).await.expect("instantiate");
+    let fixture = Fixture::dummy().with_config("broken", serde_json::json!("Config"));
+    let config = handle
+        .prepare_config(PrepareConfigParams {
+            cloud: fixture.cloud_spec(),
+            config: fixture.config_attrs(),
+        })
+        .await
+        .expect("prepare-config");
+    let env = handle
+        .open(OpenParams {
+            cloud: fixture.cloud_spec(),
+            config,
+        })
+        .await
+        .expect("open");
+    match env.config().await {
+        Err(Error::Provider(e)) => assert!(e.message.contains("dummy.Config is broken"), "{e:?}"),
+        other => panic!("expected the provider's error, got {other:?}"),
+    }
+    // `Error::Provider`, not `Trap`: the guest returned its error, and the
+    // instance answers the next call.
+    env.provider().version().await.expect("version");
+}
+
 /// A component with empty instances exported under `names`: enough for
 /// the export checks, which come before anything is compiled or linked.
 fn exporting(names: &[&str]) -> Vec<u8> {
