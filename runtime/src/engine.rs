@@ -362,6 +362,10 @@ const WASM_PAGE: usize = 64 << 10;
 fn build_engine(config: &RuntimeConfig) -> Result<(Engine, Option<Pooling>)> {
     let mut wasm = Config::new();
     wasm.wasm_component_model(true).epoch_interruption(true);
+    // No `.eh_frame` for compiled guests: wasmtime's own trap backtraces do
+    // not need it (frame pointers), and registering it with the system
+    // unwinder function by function was a large part of every cached load.
+    wasm.native_unwind_info(false);
     if let Some(requested) = &config.pooling {
         let pooling = resolve(requested, config.memory_limit);
         for reservation in reservations(&pooling) {
