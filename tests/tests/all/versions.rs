@@ -17,12 +17,16 @@ use crate::{load, runtime};
 /// An instance of `component` with a state directory, and an environ on
 /// the dummy fixture's cloud (`PrepareConfig`, then `Open`).
 async fn open(component: &Component, state: &tempfile::TempDir) -> Environ {
+    open_on(component, state, Fixture::dummy()).await
+}
+
+/// [`open`] on `fixture`'s cloud and model configuration.
+async fn open_on(component: &Component, state: &tempfile::TempDir, fixture: Fixture) -> Environ {
     let grants = Grants {
         state_dir: Some(state.path().to_path_buf()),
         ..Grants::default()
     };
     let handle = component.instantiate(grants).await.expect("instantiate");
-    let fixture = Fixture::dummy();
     let config = handle
         .prepare_config(PrepareConfigParams {
             cloud: fixture.cloud_spec(),
@@ -211,26 +215,8 @@ async fn a_0_2_0_config_error_reaches_the_host_without_a_trap() {
     let rt = runtime(Duration::from_secs(60));
     let component = load(&rt, guests::STRATO_DUMMY_COMPONENT).await;
     let state = tempfile::tempdir().expect("state dir");
-    let grants = Grants {
-        state_dir: Some(state.path().to_path_buf()),
-        ..Grants::default()
-    };
-    let handle = component.instantiate(grants).await.expect("instantiate");
     let fixture = Fixture::dummy().with_config("broken", serde_json::json!("Config"));
-    let config = handle
-        .prepare_config(PrepareConfigParams {
-            cloud: fixture.cloud_spec(),
-            config: fixture.config_attrs(),
-        })
-        .await
-        .expect("prepare-config");
-    let env = handle
-        .open(OpenParams {
-            cloud: fixture.cloud_spec(),
-            config,
-        })
-        .await
-        .expect("open");
+    let env = open_on(&component, &state, fixture).await;
     match env.config().await {
         Err(Error::Provider(e)) => assert!(e.message.contains("dummy.Config is broken"), "{e:?}"),
         other => panic!("expected the provider's error, got {other:?}"),
