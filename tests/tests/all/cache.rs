@@ -33,6 +33,18 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Loads `path` again through a fresh runtime on `dir` and checks that the
+/// cached artifact was refused (`why`) and the recompiled component runs.
+async fn assert_recompiled(dir: &Path, path: &Path, why: &str) {
+    let reloaded = cached_runtime(dir).load_file(path).await.expect("reload");
+    assert!(!reloaded.info().from_cache, "{why}");
+    let handle = reloaded
+        .instantiate(Default::default())
+        .await
+        .expect("instantiate recompiled");
+    assert_eq!(handle.version().await.expect("version"), 7);
+}
+
 #[tokio::test]
 async fn second_runtime_loads_from_cache() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -83,19 +95,12 @@ async fn tampered_artifact_is_recompiled() {
         std::fs::write(f, bytes).expect("tamper");
     }
 
-    let reloaded = cached_runtime(dir.path())
-        .load_file(path)
-        .await
-        .expect("load after tampering");
-    assert!(
-        !reloaded.info().from_cache,
-        "a tampered artifact must not be deserialized"
-    );
-    let handle = reloaded
-        .instantiate(Default::default())
-        .await
-        .expect("instantiate recompiled");
-    assert_eq!(handle.version().await.expect("version"), 7);
+    assert_recompiled(
+        dir.path(),
+        path,
+        "a tampered artifact must not be deserialized",
+    )
+    .await;
 }
 
 fn artifacts_under(dir: &Path) -> Vec<PathBuf> {
@@ -148,19 +153,7 @@ async fn truncated_artifact_is_recompiled() {
     let len = f.metadata().expect("stat").len();
     f.set_len(len / 2).expect("truncate");
 
-    let reloaded = cached_runtime(dir.path())
-        .load_file(path)
-        .await
-        .expect("reload");
-    assert!(
-        !reloaded.info().from_cache,
-        "a truncated artifact must not be mapped"
-    );
-    let handle = reloaded
-        .instantiate(Default::default())
-        .await
-        .expect("instantiate");
-    assert_eq!(handle.version().await.expect("version"), 7);
+    assert_recompiled(dir.path(), path, "a truncated artifact must not be mapped").await;
     assert!(
         cached_runtime(dir.path())
             .load_file(path)
@@ -185,12 +178,10 @@ async fn artifact_others_can_write_is_recompiled() {
     for f in artifacts_under(dir.path()) {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).expect("chmod");
     }
-    let reloaded = cached_runtime(dir.path())
-        .load_file(path)
-        .await
-        .expect("reload");
-    assert!(
-        !reloaded.info().from_cache,
-        "a file others can write must not be mapped"
-    );
+    assert_recompiled(
+        dir.path(),
+        path,
+        "a file others can write must not be mapped",
+    )
+    .await;
 }
